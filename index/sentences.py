@@ -1,0 +1,47 @@
+"""Split text into sentences with their character offsets (rule-based, English news and wiki text)."""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at . ! or ? (optionally followed by closing quotes or brackets) then white space,
+# unless the word before the dot is a known abbreviation or a single initial.
+_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)")
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov",
+    "sen", "rep", "rev", "hon", "vs", "etc", "inc", "ltd", "co", "corp", "no", "vol", "fig",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "u.s", "u.k", "e.g", "i.e", "a.m", "p.m", "approx", "dept", "est", "mt", "ft",
+}  # fmt: skip
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences of text[start:end], trimmed of surrounding white space."""
+    end = len(text) if end is None else end
+    spans = []
+    begin = start
+    for match in _END.finditer(text, start, end):
+        word = re.search(r"([\w.]+)\.$", text[begin : match.start() + 1])
+        token = word.group(1).lower() if word else ""
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            continue
+        spans.append((begin, match.end()))
+        begin = match.end()
+    spans.append((begin, end))
+    return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_at(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence(s) of `text` holding the characters [start, end)."""
+    spans = sentence_spans(text)
+    first = next((s for s in spans if s[1] > start), spans[-1])
+    last = next((s for s in spans if s[1] >= end), spans[-1])
+    return first[0], max(last[1], first[1])

@@ -1,0 +1,265 @@
+"""The on-disk index: FAISS vectors, passages and documents in JSON, a bm25s index, a manifest.
+
+Layout: `DIR/CURRENT` names the live generation folder `DIR/gen-*`. A build writes a new
+generation beside the live one and then swaps CURRENT in one atomic rename, so a crash mid-build
+leaves the old index loadable and a reader never sees half an index. Nothing is unpickled: FAISS
+reads its own format, bm25s arrays load with allow_pickle=False, the rest is JSON, and every file
+is checked against the SHA-256 recorded in the manifest before it is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.documents import Document
+from index.embeddings import DIMENSION, MODEL_NAME
+from index.errors import CorruptIndexError, IndexNotFoundError, ModelMismatchError
+from index.passages import Passage
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+_REBUILD_HINT = "rebuild it with `docqa index build FILE... --index {dir}`"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    sha256: str
+    chars: int
+    passages: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index holds and how it was made; written last, so its presence means complete."""
+
+    format_version: int
+    embedding_model: str
+    dimension: int
+    built_at: str
+    documents: list[DocumentInfo]
+    passages: int
+    files: dict[str, str]  # file name -> sha256
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        data = dict(data)
+        data["documents"] = [DocumentInfo(**d) for d in data["documents"]]
+        return cls(**data)
+
+
+class BM25Index:
+    """Sparse keyword search over passages with bm25s (English stop words, Snowball stemming)."""
+
+    def __init__(self, retriever):
+        self.retriever = retriever
+
+    @staticmethod
+    def _tokenize(texts: list[str], return_ids: bool):
+        import bm25s
+        import Stemmer
+
+        return bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"), return_ids=return_ids, show_progress=False)
+
+    @classmethod
+    def build(cls, texts: list[str]) -> BM25Index:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        retriever.index(cls._tokenize(texts, True), show_progress=False)
+        return cls(retriever)
+
+    def save(self, folder: Path) -> None:
+        self.retriever.save(str(folder), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> BM25Index:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False))
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(passage index, score) best first; passages that share no term with the query are left out."""
+        n = int(self.retriever.scores["num_docs"])
+        tokens = self._tokenize([query], False)
+        if not tokens[0] or n == 0:
+            return []
+        docs, scores = self.retriever.retrieve(tokens, k=min(k, n), show_progress=False, n_threads=1)
+        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+@dataclass
+class Index:
+    """A loaded index: documents, their passages, dense vectors (FAISS) and BM25."""
+
+    path: Path | None
+    manifest: Manifest
+    documents: dict[str, Document]
+    passages: list[Passage]
+    dense: object  # faiss.Index over normalised vectors (inner product == cosine)
+    bm25: BM25Index
+
+    def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(passage index, cosine) of the k nearest passages to one query vector, best first."""
+        k = min(k, self.dense.ntotal)
+        if k == 0:
+            return []
+        scores, ids = self.dense.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def vectors(self) -> np.ndarray:
+        """All passage vectors, in passage order."""
+        return self.dense.reconstruct_n(0, self.dense.ntotal) if self.dense.ntotal else np.zeros((0, DIMENSION), np.float32)
+
+    def neighbours(self, passage_index: int) -> list[int]:
+        """The passage and its neighbours before and after in the same document."""
+        p = self.passages[passage_index]
+        out = [passage_index]
+        for j in (passage_index - 1, passage_index + 1):
+            if 0 <= j < len(self.passages) and self.passages[j].doc_id == p.doc_id:
+                out.append(j)
+        return sorted(out)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _files(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
+
+def create_index(documents: list[Document], passages: list[Passage], vectors: np.ndarray) -> Index:
+    """An in-memory index over the given passages and their normalised vectors."""
+    import faiss
+
+    dense = faiss.IndexFlatIP(DIMENSION)
+    if len(vectors):
+        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    counts = {d.doc_id: 0 for d in documents}
+    for p in passages:
+        counts[p.doc_id] += 1
+    manifest = Manifest(
+        format_version=FORMAT_VERSION,
+        embedding_model=MODEL_NAME,
+        dimension=DIMENSION,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        documents=[DocumentInfo(d.doc_id, d.sha256, len(d.text), counts[d.doc_id]) for d in documents],
+        passages=len(passages),
+        files={},
+    )
+    return Index(None, manifest, {d.doc_id: d for d in documents}, passages, dense, BM25Index.build([p.text for p in passages]))
+
+
+def save_index(index: Index, index_dir: str | Path) -> Path:
+    """Write the index as a new generation under `index_dir` and make it the live one atomically."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    gen = f"gen-{time.strftime('%Y%m%d%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
+    faiss.write_index(index.dense, str(tmp / "dense.faiss"))
+    (tmp / "documents.json").write_text(json.dumps([asdict(d) for d in index.documents.values()], ensure_ascii=False), encoding="utf-8")
+    (tmp / "passages.json").write_text(
+        json.dumps([[p.doc_id, p.passage_id, p.start, p.end] for p in index.passages]), encoding="utf-8"
+    )
+    index.bm25.save(tmp / "bm25")
+    manifest = Manifest(**{**asdict(index.manifest), "documents": index.manifest.documents, "files": _files(tmp)})
+    (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
+    _fsync_tree(tmp)
+    os.rename(tmp, index_dir / gen)
+    pointer = index_dir / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    pointer.write_text(gen + "\n")
+    os.replace(pointer, index_dir / CURRENT)  # the atomic switch
+    _remove_stale(index_dir, keep={gen})
+    index.path = index_dir / gen
+    index.manifest = manifest
+    return index_dir / gen
+
+
+def _fsync_tree(folder: Path) -> None:
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with p.open("rb") as f:
+                os.fsync(f.fileno())
+
+
+def _remove_stale(index_dir: Path, keep: set[str]) -> None:
+    """Drop unfinished builds and all but the two newest generations (a reader may still be loading one)."""
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in gens[2:]:
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in index_dir.glob(".building-*"):
+        if time.time() - tmp.stat().st_mtime > 3600:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def live_generation(index_dir: str | Path) -> Path:
+    """The folder of the live generation, or IndexNotFoundError."""
+    index_dir = Path(index_dir)
+    pointer = index_dir / CURRENT
+    if not pointer.is_file():
+        raise IndexNotFoundError(f"no index at {index_dir}: build one with `docqa index build FILE... --index {index_dir}`")
+    gen = index_dir / pointer.read_text(encoding="utf-8").strip()
+    if not gen.is_dir() or gen.parent != index_dir:
+        raise CorruptIndexError(f"the index at {index_dir} points at a missing generation; " + _REBUILD_HINT.format(dir=index_dir))
+    return gen
+
+
+def read_manifest(index_dir: str | Path) -> Manifest:
+    """The manifest of the live generation (cheap: reads no vectors)."""
+    index_dir = Path(index_dir)
+    gen = live_generation(index_dir)
+    try:
+        return Manifest.from_json(json.loads((gen / "manifest.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        raise CorruptIndexError(f"the index at {index_dir} has an unreadable manifest ({err}); " + _REBUILD_HINT.format(dir=index_dir)) from None
+
+
+def load_index(index_dir: str | Path) -> Index:
+    """Load and verify the live index; a missing, corrupt or foreign-model index raises a clear error."""
+    import faiss
+
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    gen = live_generation(index_dir)
+    hint = _REBUILD_HINT.format(dir=index_dir)
+    if manifest.format_version != FORMAT_VERSION:
+        raise CorruptIndexError(f"the index at {index_dir} has format {manifest.format_version}, this docqa reads {FORMAT_VERSION}; {hint}")
+    if manifest.embedding_model != MODEL_NAME or manifest.dimension != DIMENSION:
+        raise ModelMismatchError(
+            f"the index at {index_dir} was built with {manifest.embedding_model} ({manifest.dimension}-d), "
+            f"but docqa embeds questions with {MODEL_NAME} ({DIMENSION}-d); vectors of two models cannot be compared; {hint}"
+        )
+    if _files(gen) != manifest.files:
+        raise CorruptIndexError(f"the index files at {gen} do not match their manifest checksums; {hint}")
+    try:
+        documents = [Document(**d) for d in json.loads((gen / "documents.json").read_text(encoding="utf-8"))]
+        by_id = {d.doc_id: d for d in documents}
+        passages = [
+            Passage(doc_id, pid, start, end, by_id[doc_id].text[start:end])
+            for doc_id, pid, start, end in json.loads((gen / "passages.json").read_text(encoding="utf-8"))
+        ]
+        dense = faiss.read_index(str(gen / "dense.faiss"))
+        bm25 = BM25Index.load(gen / "bm25")
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as err:
+        raise CorruptIndexError(f"cannot read the index at {index_dir} ({err}); {hint}") from None
+    if dense.ntotal != len(passages) or dense.d != DIMENSION or len(passages) != manifest.passages:
+        raise CorruptIndexError(f"the index at {index_dir} is inconsistent ({dense.ntotal} vectors, {len(passages)} passages); {hint}")
+    return Index(gen, manifest, by_id, passages, dense, bm25)

@@ -1,0 +1,67 @@
+"""Score a reader on SQuAD examples, each question read with its gold paragraph."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.reader import Reader, Reading
+from qa.squad import Example, score
+
+
+@dataclass(frozen=True)
+class Figures:
+    """EM/F1 in percent overall, on answerable (has_ans) and unanswerable (no_ans) questions."""
+
+    em: float
+    f1: float
+    has_ans_f1: float | None
+    no_ans_f1: float | None
+    n: int
+    has_ans_n: int
+    no_ans_n: int
+    p50_ms: float
+    p95_ms: float
+
+
+def read_all(reader: Reader, examples: Sequence[Example]) -> tuple[list[Reading], list[float]]:
+    """Read every example with its own paragraph; return the readings and per-question latency."""
+    readings, times = [], []
+    for ex in examples:
+        t = time.perf_counter()
+        readings.append(reader.read(ex.question, [ex.context]))
+        times.append((time.perf_counter() - t) * 1000)
+    return readings, times
+
+
+def prediction(reading: Reading) -> str:
+    best = reading.best
+    return best.text if best else ""
+
+
+def figures(examples: Sequence[Example], predictions: Sequence[str], times: Sequence[float]) -> Figures:
+    """Aggregate per-question EM/F1 into the figures the README and model card report."""
+    scores = [score(p, ex) for p, ex in zip(predictions, examples, strict=True)]
+    has = [f for (_, f), ex in zip(scores, examples, strict=True) if not ex.is_impossible]
+    no = [f for (_, f), ex in zip(scores, examples, strict=True) if ex.is_impossible]
+    n = len(examples)
+    qs = statistics.quantiles(times, n=20) if len(times) > 1 else [times[0]] * 19
+    return Figures(
+        em=100 * sum(e for e, _ in scores) / n,
+        f1=100 * sum(f for _, f in scores) / n,
+        has_ans_f1=100 * sum(has) / len(has) if has else None,
+        no_ans_f1=100 * sum(no) / len(no) if no else None,
+        n=n,
+        has_ans_n=len(has),
+        no_ans_n=len(no),
+        p50_ms=statistics.median(times),
+        p95_ms=qs[18],
+    )
+
+
+def evaluate(reader: Reader, examples: Sequence[Example]) -> Figures:
+    """Read and score `examples`."""
+    readings, times = read_all(reader, examples)
+    return figures(examples, [prediction(r) for r in readings], times)

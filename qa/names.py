@@ -1,0 +1,59 @@
+"""Put a name to an answer: "Mr Lavrov" -> "Sergei Lavrov", "Russia's foreign minister" -> "Sergei Lavrov".
+
+Documents often introduce a person once in full ("Russian Foreign Minister Sergei Lavrov") and later
+refer to them by surname or role; the reader may extract either. We look the fuller form up in the
+same document, so the answer says who is meant while the evidence stays the sentence read.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "secretary", "general", "sir", "lord", "mr.", "mrs.", "ms.", "dr."}
+_NAME = r"(?:[A-Z][\w'\u2019-]+)"
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def full_name(document: str, answer: str) -> str:
+    """The longest "First Last" in the document ending in the answer's surname; "" if none is longer."""
+    words = [w for w in answer.replace(".", "").split() if w]
+    if not words or not all(_capitalised(w) for w in words) or len(words) > 3:
+        return ""
+    core = [w for w in words if w.lower() not in _TITLES]
+    if not core:
+        return ""
+    surname = core[-1]
+    best = " ".join(core)
+    for m in re.finditer(rf"((?:{_NAME}\s+){{1,2}}){re.escape(surname)}\b", document):
+        candidate = [w for w in m.group(0).split() if w.lower() not in _TITLES]
+        if len(" ".join(candidate)) > len(best) and all(_capitalised(w) for w in candidate):
+            best = " ".join(candidate)
+    return best if best != " ".join(core) or len(core) < len(words) else ""
+
+
+def name_for_role(document: str, answer: str) -> str:
+    """For a role answer ("Russia's foreign minister"), the name the document gives that role."""
+    words = answer.split()
+    if len(words) < 2 or _capitalised(words[-1]):
+        return ""
+    role = " ".join(words[-2:])
+    qualifier = re.sub(r"['\u2019]s$", "", words[0])[:5].lower() if len(words) > 2 else ""
+    pattern = re.compile(rf"(\w+)?\s*(?i:{re.escape(role)})\s+((?:{_NAME}\s+)*{_NAME})")
+    fallback = ""
+    for m in pattern.finditer(document):
+        name = m.group(2)
+        if not all(_capitalised(w) for w in name.split()):
+            continue
+        before = (m.group(1) or "").lower()
+        if qualifier and before.startswith(qualifier):
+            return name
+        fallback = fallback or name
+    return "" if qualifier else fallback
+
+
+def name_behind(document: str, answer: str) -> str:
+    """The fuller name of the person an answer refers to, or "" when the answer is already as full."""
+    return full_name(document, answer) or name_for_role(document, answer)

@@ -1,0 +1,95 @@
+"""Retrieve passages, widen short ones with their neighbours, read them, and locate the answer.
+
+The chain is plain LangChain: `HybridRetriever | RunnableLambda(read)`, so either piece can be reused
+in another chain. News articles spread one fact over consecutive short paragraphs, so a retrieved
+passage shorter than NEIGHBOUR_BELOW characters is read together with the passages around it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
+
+from index.embeddings import MiniLMEmbeddings
+from index.sentences import sentence_at
+from index.store import Index
+from qa.reader import Reader, Reading, Span
+from qa.retriever import HybridRetriever
+from qa.types import Alternative, Evidence
+
+NEIGHBOUR_BELOW = 400
+DEFAULT_TOP_K = 4
+
+
+@dataclass(frozen=True)
+class Context:
+    """A slice of a document the reader reads: document_text[start:end]."""
+
+    doc_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Found:
+    """A reading of some contexts: the reader's verdict plus the contexts its offsets refer to."""
+
+    question: str
+    contexts: list[Context]
+    reading: Reading
+
+
+def contexts_for(index: Index, passage_indexes: list[int]) -> list[Context]:
+    """Slices to read for the retrieved passages, short ones widened to their neighbours, overlaps merged."""
+    slices: list[tuple[str, int, int]] = []
+    for i in passage_indexes:
+        p = index.passages[i]
+        if len(p.text) < NEIGHBOUR_BELOW:
+            around = index.neighbours(i)
+            slices.append((p.doc_id, index.passages[around[0]].start, index.passages[around[-1]].end))
+        else:
+            slices.append((p.doc_id, p.start, p.end))
+    merged: list[list] = []
+    for doc_id, start, end in sorted(slices):
+        if merged and merged[-1][0] == doc_id and start <= merged[-1][2]:
+            merged[-1][2] = max(merged[-1][2], end)
+        else:
+            merged.append([doc_id, start, end])
+    return [Context(d, s, e, index.documents[d].text[s:e]) for d, s, e in merged]
+
+
+class Pipeline:
+    """Question -> Found, over one loaded index with one reader; safe to share between threads."""
+
+    def __init__(self, index: Index, reader: Reader, embeddings: MiniLMEmbeddings, top_k: int = DEFAULT_TOP_K):
+        self.index = index
+        self.reader = reader
+        self.retriever = HybridRetriever(index=index, embeddings=embeddings, k=top_k)
+        self.chain: Runnable = RunnableParallel(question=RunnablePassthrough(), passages=self.retriever) | RunnableLambda(self._read)
+
+    def _read(self, inputs: dict) -> Found:
+        indexes = [d.metadata["index"] for d in inputs["passages"]]
+        return self.read(inputs["question"], contexts_for(self.index, indexes))
+
+    def read(self, question: str, contexts: list[Context]) -> Found:
+        return Found(question, contexts, self.reader.read(question, [c.text for c in contexts]))
+
+    def run(self, question: str, top_k: int | None = None) -> Found:
+        if top_k is not None and top_k != self.retriever.k:
+            retriever = self.retriever.model_copy(update={"k": top_k})
+            return self.read(question, contexts_for(self.index, [d.metadata["index"] for d in retriever.invoke(question)]))
+        return self.chain.invoke(question)
+
+    def evidence(self, found: Found, span: Span, role: str = "answer") -> Evidence:
+        """Locate a span of a reading in its document: the passage and sentence that hold it."""
+        ctx = found.contexts[span.passage]
+        start, end = ctx.start + span.start, ctx.start + span.end
+        text = self.index.documents[ctx.doc_id].text
+        s_start, s_end = sentence_at(text, start, end)
+        passage = next(p for p in self.index.passages if p.doc_id == ctx.doc_id and p.start <= start < p.end + 1)
+        return Evidence(ctx.doc_id, passage.passage_id, text[s_start:s_end], s_start, s_end, start, end, role)
+
+    def alternatives(self, found: Found, skip: int = 1, limit: int = 4) -> list[Alternative]:
+        return [Alternative(s.text, s.score, self.evidence(found, s)) for s in found.reading.spans[skip : skip + limit]]

@@ -1,0 +1,195 @@
+"""The extractive reader: question + passages -> ranked answer spans with a calibrated "no answer".
+
+Every passage is cut into overlapping windows (qa.windows), all windows go through the model in one
+batch, and candidate spans are scored by start + end logit, which is comparable across windows and
+passages. "No answer" compares the best span with the lowest [CLS] (null) score, turned into a
+probability by a logistic fitted on dev (calibration.json beside the weights).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.offline import go_offline
+from qa.windows import MAX_LENGTH, STRIDE, Window, collate, make_windows
+
+MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
+MAX_ANSWER_TOKENS = 30
+TOP_K = 20
+
+
+@dataclass(frozen=True)
+class Span:
+    """One candidate answer: its text, where it is in which passage, and its scores."""
+
+    text: str
+    passage: int  # index into the passages given to `read`
+    start: int  # character offsets in that passage
+    end: int
+    logit: float  # start + end logit; comparable across passages
+    score: float  # 0..1: P(answer) for the best span, scaled by exp(logit - best logit) for the rest
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """P(the passages answer the question) = sigmoid(scale * margin + bias); answer when >= threshold."""
+
+    scale: float = 1.0
+    bias: float = 0.0
+    threshold: float = 0.5
+
+    def probability(self, margin: float) -> float:
+        z = self.scale * margin + self.bias
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader found: spans best first, and how likely it is that there is an answer at all."""
+
+    spans: list[Span] = field(default_factory=list)
+    margin: float = -math.inf  # best span logit minus the lowest null logit
+    p_answer: float = 0.0
+    answerable: bool = False
+
+    @property
+    def best(self) -> Span | None:
+        return self.spans[0] if self.answerable and self.spans else None
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) so it neither starts nor ends inside a word."""
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        end += 1
+    return start, end
+
+
+class Reader:
+    """Wraps a span model and its tokenizer; `read` is thread-safe."""
+
+    def __init__(self, model, tokenizer, calibration: Calibration | None = None, max_length: int = MAX_LENGTH, stride: int = STRIDE):
+        self.model = model
+        self.tokenizer = tokenizer
+        self.calibration = calibration or Calibration()
+        self.max_length = max_length
+        self.stride = stride
+        self._tokenizer_lock = threading.Lock()  # fast tokenizers are not safe to call concurrently
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Reader:
+        """Load a saved reader (by default the one shipped in the package); never touches the network."""
+        go_offline()
+        import torch
+        from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
+        from safetensors.torch import load_file
+
+        path = Path(path) if path else MODEL_DIR
+        weights = path / "model.safetensors"
+        if not weights.exists():
+            raise FileNotFoundError(f"no reader weights at {weights}; train one with `docqa reader train`")
+        config = AutoConfig.from_pretrained(path, local_files_only=True)
+        model = AutoModelForQuestionAnswering.from_config(config)
+        state = {k: v.float() for k, v in load_file(str(weights)).items()}
+        model.load_state_dict(state, strict=False)
+        model.eval()
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        calib_file = path / "calibration.json"
+        calibration = Calibration(**json.loads(calib_file.read_text())) if calib_file.exists() else None
+        torch.set_grad_enabled(False)
+        return cls(model, tokenizer, calibration)
+
+    def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], list, list]:
+        """Window every passage, run the model once over all windows, return start/end logits."""
+        import torch
+
+        with self._tokenizer_lock:
+            windows = make_windows(self.tokenizer, [question] * len(passages), passages, self.max_length, self.stride)
+        ids, types, mask = collate(windows, self.tokenizer.pad_token_id)
+        with torch.inference_mode():
+            out = self.model(input_ids=ids, token_type_ids=types, attention_mask=mask)
+        return windows, out.start_logits.tolist(), out.end_logits.tolist()
+
+    def read(self, question: str, passages: Sequence[str], max_answer_tokens: int = MAX_ANSWER_TOKENS) -> Reading:
+        """Find answer spans for `question` in `passages`; the best over all passages comes first."""
+        passages = [p for p in passages]
+        if not passages or not any(p.strip() for p in passages):
+            return Reading()
+        windows, starts, ends = self.logits(question, passages)
+        best: dict[tuple[int, int, int], float] = {}
+        min_null = math.inf
+        for w, s_log, e_log in zip(windows, starts, ends, strict=True):
+            min_null = min(min_null, s_log[0] + e_log[0])
+            first, last = w.context_range
+            ctx_s = s_log[first : last + 1]
+            ctx_e = e_log[first : last + 1]
+            top_s = sorted(range(len(ctx_s)), key=ctx_s.__getitem__, reverse=True)[:TOP_K]
+            top_e = sorted(range(len(ctx_e)), key=ctx_e.__getitem__, reverse=True)[:TOP_K]
+            text = passages[w.example]
+            for i in top_s:
+                for j in top_e:
+                    if j < i or j - i + 1 > max_answer_tokens:
+                        continue
+                    start, end = snap_to_words(text, w.offsets[first + i][0], w.offsets[first + j][1])
+                    key = (w.example, start, end)
+                    logit = ctx_s[i] + ctx_e[j]
+                    if logit > best.get(key, -math.inf):
+                        best[key] = logit
+        return self._rank(passages, best, min_null)
+
+    def _rank(self, passages: Sequence[str], best: dict[tuple[int, int, int], float], min_null: float) -> Reading:
+        """Merge candidates with the same normalised text, rank them, and decide answer / no answer."""
+        from qa.squad import normalize_answer
+
+        merged: dict[str, tuple[float, tuple[int, int, int]]] = {}
+        for key, logit in best.items():
+            p, start, end = key
+            norm = normalize_answer(passages[p][start:end])
+            if norm and logit > merged.get(norm, (-math.inf, key))[0]:
+                merged[norm] = (logit, key)
+        ranked = sorted(merged.values(), key=lambda x: x[0], reverse=True)
+        if not ranked:
+            return Reading(margin=-math.inf)
+        top = ranked[0][0]
+        margin = top - min_null
+        p_answer = self.calibration.probability(margin)
+        spans = [
+            Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top))
+            for logit, (p, s, e) in ranked[:10]
+        ]
+        return Reading(spans, margin, p_answer, p_answer >= self.calibration.threshold)
+
+
+def save_reader(model, tokenizer, path: str | Path, calibration: Calibration | None = None) -> None:
+    """Write the model as fp16 safetensors (half the size, same answers) with config and tokenizer."""
+    from dataclasses import asdict
+
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    model.config.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    state = {k: v.detach().half().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(path / "model.safetensors"))
+    if calibration is not None:
+        (path / "calibration.json").write_text(json.dumps(asdict(calibration), indent=1))
+
+
+_shared: Reader | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_reader() -> Reader:
+    """The shipped reader, loaded once per process."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Reader.load()
+        return _shared

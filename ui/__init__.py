@@ -1,0 +1,1 @@
+"""ui: the faces of docqa: the Gradio web app (ui.app) and the `docqa` command (ui.cli)."""

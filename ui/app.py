@@ -1,0 +1,148 @@
+"""The Gradio web app: chat with evidence, the document with the answer marked, rebuild from new text.
+
+Handlers are plain functions of (inputs, session state) so the same code serves the page and the
+`gradio_client` API (`/ask`, `/rebuild`, `/reset`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+from index.offline import go_offline
+
+go_offline()
+
+import gradio as gr  # noqa: E402
+
+from index.build import ensure_default_index  # noqa: E402
+from index.errors import DocqaError  # noqa: E402
+from index.store import read_manifest  # noqa: E402
+from qa.answer import answer, forget, pipeline_for  # noqa: E402
+from qa.types import Answer  # noqa: E402
+from ui.render import answer_markdown, document_html, sources_markdown  # noqa: E402
+from ui.sessions import build_session_index, remove_session_dir, uploaded_documents  # noqa: E402
+
+EXAMPLES = [
+    "Who refused to meet whom?",
+    "Who is Ukraine's foreign minister?",
+    "Where will Kerry meet Lavrov tomorrow?",
+    "How much financial aid did the EU offer Ukraine?",
+    "Who is the UN special envoy?",
+    "Who spoke by phone with whom?",
+]
+CONCURRENCY = 4  # answers run in parallel; a 2-core machine gains nothing from more
+SESSION_TTL_S = 6 * 3600
+CSS = """
+mark.answer { background: #ffd54f; color: #000; font-weight: 600; }
+mark.evidence { background: #fff3c4; color: #000; }
+.doc { max-height: 560px; overflow-y: auto; line-height: 1.5; }
+"""
+
+
+def _active(session_dir: str | None, default_dir: Path) -> Path:
+    return Path(session_dir) if session_dir else default_dir
+
+
+def _info(index_dir: Path) -> str:
+    m = read_manifest(index_dir)
+    docs = ", ".join(f"{d.doc_id} ({d.passages} passages)" for d in m.documents)
+    return f"**Loaded:** {docs}; {m.passages} passages in all."
+
+
+def _document(index_dir: Path, result: Answer | None) -> str:
+    index = pipeline_for(index_dir).index
+    evidence = (result.evidence or ([result.closest] if result.closest else [])) if result else []
+    doc_id = evidence[0].doc_id if evidence else next(iter(index.documents))
+    return document_html(doc_id, index.documents[doc_id].text, evidence)
+
+
+def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
+    """Build the Blocks app over `index_dir` (default: the bundled article's index)."""
+    default_dir = Path(index_dir) if index_dir else ensure_default_index()
+    pipeline_for(default_dir)  # load models and index now, not on the first question
+
+    def ask(question: str, session_dir: str | None, history: list[tuple[str, str]] | None = None) -> Answer:
+        try:
+            return answer(question, index=_active(session_dir, default_dir), history=history)
+        except (ValueError, TypeError, DocqaError) as err:
+            raise gr.Error(str(err)) from None
+
+    def respond(question, chat, qa_history, session_dir):
+        result = ask(question, session_dir, qa_history)
+        chat = [
+            *chat,
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer_markdown(result)},
+            {"role": "assistant", "content": sources_markdown(result), "metadata": {"title": "Sources", "status": "done"}},
+        ]
+        return chat, "", [*qa_history, (question, result.text)], _document(_active(session_dir, default_dir), result)
+
+    def ask_api(question, session_dir):
+        return asdict(ask(question, session_dir))
+
+    def rebuild(pasted, files, session_dir, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        progress(0, desc="reading documents")
+        try:
+            docs = uploaded_documents(pasted, files)
+            progress(0.1, desc="building the index")
+            old = session_dir
+            new_dir = build_session_index(docs, old)
+        except DocqaError as err:
+            raise gr.Error(str(err)) from None
+        if old:
+            forget(old)
+        return str(new_dir), _info(new_dir), [], [], _document(new_dir, None), "", None, f"Built: {len(docs)} document(s)."
+
+    def reset(session_dir):
+        if session_dir:
+            forget(session_dir)
+            remove_session_dir(session_dir)
+        return None, _info(default_dir), [], [], _document(default_dir, None), "Back to the default article."
+
+    with gr.Blocks(title="docqa") as demo:
+        session = gr.State(None, time_to_live=SESSION_TTL_S, delete_callback=remove_session_dir)
+        qa_history = gr.State([])
+        gr.Markdown("# docqa\nAsk questions about the document; answers are extracted from it, with the sentence they come from.")
+        info = gr.Markdown(_info(default_dir), elem_id="doc-info")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(elem_id="chat", height=520, label="Chat")
+                with gr.Row():
+                    question = gr.Textbox(placeholder="Who refused to meet whom?", show_label=False, elem_id="question", scale=5, max_length=1000)
+                    send = gr.Button("Send", variant="primary", elem_id="send", scale=1)
+                gr.Examples(EXAMPLES, inputs=question, label="Try")
+            with gr.Column(scale=2), gr.Tabs():
+                with gr.Tab("Document"):
+                    doc_view = gr.HTML(_document(default_dir, None))
+                with gr.Tab("Rebuild from new text"):
+                    pasted = gr.Textbox(label="Paste text", lines=8, elem_id="paste")
+                    files = gr.File(label="or upload .txt / .md (10 MB max)", file_types=[".txt", ".md"], file_count="multiple", type="filepath", elem_id="upload")
+                    with gr.Row():
+                        build = gr.Button("Build index", variant="primary", elem_id="build")
+                        back = gr.Button("Back to the default article", elem_id="reset")
+                    status = gr.Markdown(elem_id="build-status")
+
+        send_args = {"fn": respond, "inputs": [question, chat, qa_history, session], "outputs": [chat, question, qa_history, doc_view]}
+        send.click(**send_args, api_name="chat")
+        question.submit(**send_args, api_visibility="private")
+        build.click(
+            rebuild,
+            [pasted, files, session],
+            [session, info, chat, qa_history, doc_view, pasted, files, status],
+            api_name="rebuild",
+            concurrency_limit=1,
+        )
+        back.click(reset, [session], [session, info, chat, qa_history, doc_view, status], api_name="reset")
+        hidden_q = gr.Textbox(visible=False)
+        hidden_out = gr.JSON(visible=False)
+        hidden_btn = gr.Button(visible=False)
+        hidden_btn.click(ask_api, [hidden_q, session], hidden_out, api_name="ask")
+    demo.queue(default_concurrency_limit=CONCURRENCY)
+    return demo
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, **kwargs):
+    """Create and start the app; blocks until stopped unless prevent_thread_lock=True is passed."""
+    demo = create_app(index_dir)
+    return demo.launch(server_name=host, server_port=port, max_file_size="10mb", css=CSS, footer_links=["api"], **kwargs)
