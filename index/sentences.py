@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # A sentence ends at . ! or ? (optionally followed by closing quotes or brackets) then white space,
-# unless the word before the dot is a known abbreviation or a single initial.
+# unless the word before the dot is a known abbreviation or a single initial, or the next word
+# starts in lower case.
 _END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)")
 _ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "gen", "col", "lt", "sgt", "capt", "gov",
@@ -24,6 +25,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         word = re.search(r"([\w.]+)\.$", text[begin : match.start() + 1])
         token = word.group(1).lower() if word else ""
         if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            continue
+        following = text[match.end() : match.end() + 3].lstrip()
+        if following[:1].islower():  # '"Who is that?" he asked.' is one sentence
             continue
         spans.append((begin, match.end()))
         begin = match.end()

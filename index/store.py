@@ -200,14 +200,13 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _remove_stale(index_dir: Path, keep: set[str]) -> None:
-    """Drop unfinished builds and all but the two newest generations (a reader may still be loading one)."""
+    """Drop builds left by crashed writers and all but the two newest generations (a reader may still be loading one)."""
     gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in gens[2:]:
         if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
-    for tmp in index_dir.glob(".building-*"):
-        if time.time() - tmp.stat().st_mtime > 3600:
-            shutil.rmtree(tmp, ignore_errors=True)
+    for tmp in index_dir.glob(".building-*"):  # builds run one at a time (index.build locks): these are dead
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def live_generation(index_dir: str | Path) -> Path:

@@ -137,6 +137,8 @@ class Reader:
                     if j < i or j - i + 1 > max_answer_tokens:
                         continue
                     start, end = snap_to_words(text, w.offsets[first + i][0], w.offsets[first + j][1])
+                    if "\n\n" in text[start:end]:  # an answer never runs across a paragraph break
+                        continue
                     key = (w.example, start, end)
                     logit = ctx_s[i] + ctx_e[j]
                     if logit > best.get(key, -math.inf):

@@ -33,6 +33,7 @@ EXAMPLES = [
 ]
 CONCURRENCY = 4  # answers run in parallel; a 2-core machine gains nothing from more
 SESSION_TTL_S = 6 * 3600
+SCROLL_TO_ANSWER = "() => document.querySelector('#doc-view mark.answer')?.scrollIntoView({block: 'center'})"
 CSS = """
 mark.answer { background: #ffd54f; color: #000; font-weight: 600; }
 mark.evidence { background: #fff3c4; color: #000; }
@@ -124,8 +125,8 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                     status = gr.Markdown(elem_id="build-status")
 
         send_args = {"fn": respond, "inputs": [question, chat, qa_history, session], "outputs": [chat, question, qa_history, doc_view]}
-        send.click(**send_args, api_name="chat")
-        question.submit(**send_args, api_visibility="private")
+        send.click(**send_args, api_name="chat").then(fn=None, js=SCROLL_TO_ANSWER)
+        question.submit(**send_args, api_visibility="private").then(fn=None, js=SCROLL_TO_ANSWER)
         build.click(
             rebuild,
             [pasted, files, session],
@@ -142,7 +143,8 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
     return demo
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, **kwargs):
+def launch(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, **kwargs) -> gr.Blocks:
     """Create and start the app; blocks until stopped unless prevent_thread_lock=True is passed."""
     demo = create_app(index_dir)
-    return demo.launch(server_name=host, server_port=port, max_file_size="10mb", css=CSS, footer_links=["api"], **kwargs)
+    demo.launch(server_name=host, server_port=port, max_file_size="10mb", css=CSS, footer_links=["api"], **kwargs)
+    return demo

@@ -1,0 +1,65 @@
+"""Shared, session-scoped fixtures: real models, real FAISS/BM25 indexes, built once per test run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Keep the test run's indexes out of the user's data folder; set before docqa reads it.
+_HOME = Path(tempfile.mkdtemp(prefix="docqa-test-home-"))
+os.environ["DOCQA_HOME"] = str(_HOME)
+
+from index.offline import go_offline  # noqa: E402
+
+go_offline()
+
+SQUAD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad"
+
+STORY = """\
+The Harbour Museum of Valmora opened in 1987 in a former grain warehouse beside the old docks.
+
+Its founder, the marine engineer Ines Calder, donated her collection of ship models to the town. She later became the museum's first director.
+
+In 2019 the museum bought a steam tug called the Little Wren for 40,000 euros. Volunteers restored the tug over three winters.
+
+The mayor of Valmora, Tomas Brevik, refused to meet the harbour union leader, Agnes Holt, during the strike of 2021. Holt then flew to Oslo to speak with shipping companies.
+
+Entry to the museum is free on Sundays, and the café on the top floor serves fish soup.
+"""
+
+
+@pytest.fixture(scope="session")
+def home() -> Path:
+    return _HOME
+
+
+@pytest.fixture(scope="session")
+def story_index(tmp_path_factory) -> Path:
+    """An index of STORY, a text written for the tests."""
+    from index import build_index
+
+    folder = tmp_path_factory.mktemp("story-index")
+    build_index([STORY], folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def article_index() -> Path:
+    """The default index (built from the bundled article on first use)."""
+    from index import ensure_default_index
+
+    return ensure_default_index()
+
+
+@pytest.fixture(scope="session")
+def reader():
+    from qa.reader import shared_reader
+
+    return shared_reader()
+
+
+def needs_squad() -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not (SQUAD_DIR / "splits.json").exists(), reason=f"SQuAD data not found at {SQUAD_DIR}")

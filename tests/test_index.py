@@ -1,0 +1,185 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index import (
+    CorruptIndexError,
+    Document,
+    DocumentError,
+    IndexNotFoundError,
+    ModelMismatchError,
+    add_documents,
+    build_index,
+    load_index,
+    read_document,
+)
+from index.build import DEFAULT_DOCUMENT
+from index.store import CURRENT, live_generation
+from tests.conftest import STORY
+
+SECOND = "Penguins live in the southern hemisphere. Emperor penguins breed during the Antarctic winter."
+
+
+def test_round_trip_keeps_passages_vectors_and_search(story_index):
+    index = load_index(story_index)
+    assert index.manifest.embedding_model == "sentence-transformers/all-MiniLM-L6-v2"
+    assert index.manifest.dimension == 384
+    assert [d.doc_id for d in index.manifest.documents] == ["text-1"]
+    doc = index.documents["text-1"].text
+    assert doc == STORY
+    assert all(doc[p.start : p.end] == p.text for p in index.passages)
+    assert index.dense.ntotal == len(index.passages) == index.manifest.passages == 5
+    from index import shared_embeddings
+
+    best, _ = index.dense_search(shared_embeddings().encode(["How much did the steam tug cost?"])[0], 3)[0]
+    assert "Little Wren" in index.passages[best].text
+    best, _ = index.bm25.search("steam tug Little Wren", 3)[0]
+    assert "Little Wren" in index.passages[best].text
+
+
+def test_rebuild_with_same_text_is_a_noop(tmp_path):
+    first = build_index([STORY], tmp_path)
+    generation = live_generation(tmp_path)
+    again = build_index([STORY], tmp_path)
+    assert first.changed and not again.changed
+    assert live_generation(tmp_path) == generation
+
+
+def test_rebuild_with_new_text_replaces_documents(tmp_path):
+    build_index([STORY], tmp_path)
+    report = build_index([Document("penguins.txt", SECOND)], tmp_path)
+    assert report.changed
+    assert list(load_index(tmp_path).documents) == ["penguins.txt"]
+
+
+def test_add_document_keeps_the_others(tmp_path):
+    build_index([DEFAULT_DOCUMENT], tmp_path)
+    before = load_index(tmp_path)
+    add_documents([Document("penguins.txt", SECOND)], tmp_path)
+    after = load_index(tmp_path)
+    assert list(after.documents) == ["article.txt", "penguins.txt"]
+    assert len(after.passages) == len(before.passages) + 1
+    assert (after.vectors()[: len(before.passages)] == before.vectors()).all()  # reused, not re-embedded
+    assert not add_documents([Document("penguins.txt", SECOND)], tmp_path).changed
+
+
+def _build_in_subprocess(index_dir: Path, source: Path, prelude: str = "") -> subprocess.Popen:
+    code = f"{prelude}\nfrom pathlib import Path\nfrom index import build_index\nbuild_index([Path({str(source)!r})], {str(index_dir)!r})"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=Path(__file__).parents[1])
+
+
+def _assert_old_index_intact(index_dir: Path, generation: Path) -> None:
+    assert live_generation(index_dir) == generation
+    assert load_index(index_dir).documents["text-1"].text == STORY
+    build_index([STORY, SECOND], index_dir)  # and the next build cleans up and succeeds
+    assert len(load_index(index_dir).documents) == 2
+    assert not list(index_dir.glob(".building-*"))
+
+
+def test_build_killed_while_embedding_leaves_the_old_index(tmp_path):
+    build_index([STORY], tmp_path)
+    old = live_generation(tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_text(("A long paragraph about harbours and ships and the sea. " * 15 + "\n\n") * 400, encoding="utf-8")
+    proc = _build_in_subprocess(tmp_path, big)
+    time.sleep(4)  # model loaded, embedding hundreds of passages
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    _assert_old_index_intact(tmp_path, old)
+
+
+def test_build_dying_while_writing_leaves_the_old_index(tmp_path):
+    build_index([STORY], tmp_path)
+    old = live_generation(tmp_path)
+    new = tmp_path / "new.txt"
+    new.write_text(SECOND, encoding="utf-8")
+    # The process dies (no clean-up, like a power cut) after the vectors are written, mid-way
+    # through writing the rest of the new generation.
+    prelude = "import os, index.store as s\ns.BM25Index.save = lambda self, folder: os._exit(9)"
+    proc = _build_in_subprocess(tmp_path, new, prelude)
+    assert proc.wait() == 9
+    assert list(tmp_path.glob(".building-*")), "the crash should have left a half-written build behind"
+    _assert_old_index_intact(tmp_path, old)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\t\n", "no text"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        ("caf\u00e9 cr\u00e8me".encode("latin-1"), "not UTF-8"),
+        (b"... --- !!!", "no text"),
+    ],
+)
+def test_bad_documents_are_refused_by_name(tmp_path, content, message):
+    path = tmp_path / "bad.txt"
+    path.write_bytes(content)
+    with pytest.raises(DocumentError, match=message) as err:
+        build_index([path], tmp_path / "index")
+    assert "bad.txt" in str(err.value)
+    assert not (tmp_path / "index" / CURRENT).exists()
+
+
+def test_bad_document_does_not_touch_existing_index(tmp_path):
+    build_index([STORY], tmp_path)
+    generation = live_generation(tmp_path)
+    with pytest.raises(DocumentError):
+        build_index([""], tmp_path)
+    assert live_generation(tmp_path) == generation
+
+
+def test_missing_file_and_folder_are_named(tmp_path):
+    with pytest.raises(DocumentError, match="no such file"):
+        read_document(tmp_path / "nope.txt")
+    with pytest.raises(DocumentError, match="is a folder"):
+        read_document(tmp_path)
+
+
+def test_missing_index_says_how_to_build(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="docqa index build"):
+        load_index(tmp_path / "nothing-here")
+
+
+@pytest.mark.parametrize("victim", ["dense.faiss", "passages.json", "documents.json", "bm25/params.index.json"])
+def test_corrupt_index_file_is_detected(tmp_path, victim):
+    build_index([STORY], tmp_path)
+    target = live_generation(tmp_path) / victim
+    target.write_bytes(target.read_bytes()[: len(target.read_bytes()) // 2])
+    with pytest.raises(CorruptIndexError, match="rebuild"):
+        load_index(tmp_path)
+
+
+def test_garbage_manifest_and_dangling_pointer(tmp_path):
+    build_index([STORY], tmp_path)
+    (live_generation(tmp_path) / "manifest.json").write_text("{not json")
+    with pytest.raises(CorruptIndexError, match="manifest"):
+        load_index(tmp_path)
+    (tmp_path / CURRENT).write_text("gen-that-does-not-exist\n")
+    with pytest.raises(CorruptIndexError, match="missing generation"):
+        load_index(tmp_path)
+
+
+def test_index_of_another_embedding_model_is_refused(tmp_path):
+    build_index([STORY], tmp_path)
+    manifest_path = live_generation(tmp_path) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["embedding_model"] = "BAAI/bge-small-en-v1.5"
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelMismatchError, match="bge-small"):
+        load_index(tmp_path)
+
+
+def test_no_pickle_in_an_index(tmp_path):
+    build_index([STORY], tmp_path)
+    for f in live_generation(tmp_path).rglob("*"):
+        if f.is_file():
+            assert not f.read_bytes().startswith(b"\x80"), f"{f.name} looks like a pickle"
+            assert f.suffix in {".json", ".faiss", ".npy", ".jsonl"}, f.name

@@ -1,0 +1,54 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.build import DEFAULT_DOCUMENT
+from index.passages import MAX_CHARS, split_passages
+from index.sentences import sentence_at, sentence_spans
+
+
+def test_article_paragraphs_are_kept_whole_with_exact_offsets():
+    text = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
+    passages = split_passages("article", text)
+    assert len(passages) == 29  # one per paragraph: every paragraph of the article is short
+    assert [p.passage_id for p in passages] == list(range(29))
+    for p in passages:
+        assert text[p.start : p.end] == p.text
+        assert p.text == p.text.strip()
+    assert passages[10].text.startswith("Mr Lavrov said discussions on Ukraine")
+
+
+def test_long_paragraph_is_windowed_by_sentences_with_overlap():
+    sentences = [f"Sentence number {i} talks about topic {i}." for i in range(120)]
+    text = " ".join(sentences)
+    passages = split_passages("long", text)
+    assert len(passages) > 1
+    for a, b in zip(passages, passages[1:], strict=False):
+        assert len(a.text) <= MAX_CHARS
+        last_sentence_of_a = a.text[a.text.rfind("Sentence") :]
+        assert b.text.startswith(last_sentence_of_a)  # one sentence of overlap
+        assert text[b.start : b.end] == b.text
+    assert passages[-1].text.endswith("topic 119.")
+
+
+def test_sentence_without_punctuation_is_cut_at_spaces():
+    text = "word " * 1000
+    passages = split_passages("flat", text)
+    assert all(len(p.text) <= MAX_CHARS for p in passages)
+    assert all(text[p.start : p.end] == p.text for p in passages)
+    assert sum(p.text.count("word") for p in passages) >= 1000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab .!?\n\t\"'Mr"), max_size=3000))
+def test_offsets_hold_for_any_text(text):
+    for p in split_passages("any", text, max_chars=200):
+        assert text[p.start : p.end] == p.text
+        assert p.text.strip()
+
+
+def test_sentences_respect_abbreviations():
+    text = 'Mr Lavrov left. Dr. Smith stayed in the U.S. for a week! "Who is that?" he asked.'
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == ["Mr Lavrov left.", "Dr. Smith stayed in the U.S. for a week!", '"Who is that?" he asked.']
+    start = text.index("Smith")
+    assert text[slice(*sentence_at(text, start, start + 5))].startswith("Dr. Smith")

@@ -1,0 +1,105 @@
+"""The launched web app, driven through its public API with gradio_client (a real server on loopback)."""
+
+import socket
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from ui.render import answer_markdown, document_html
+from ui.sessions import sessions_root
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(article_index):
+    from ui.app import launch
+
+    port = _free_port()
+    demo = launch(port=port, prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def client(app_url):
+    return Client(app_url, verbose=False)
+
+
+def test_api_lists_stable_endpoints(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/ask", "/chat", "/rebuild", "/reset"} <= set(endpoints)
+
+
+def test_ask_rebuild_ask_reset(client):
+    first = client.predict("Who is Ukraine's foreign minister?", api_name="/ask")
+    assert "Deshchitsya" in first["text"]
+    assert first["evidence"][0]["doc_id"] == "article.txt"
+
+    text = "The Eiffel Tower was completed in 1889. It was designed by the engineering company of Gustave Eiffel."
+    out = client.predict(text, None, api_name="/rebuild")
+    assert "pasted text" in out[0] and "Built: 1 document" in out[-1]
+    new = client.predict("When was the Eiffel Tower completed?", api_name="/ask")
+    assert new["text"] == "1889"
+    assert new["evidence"][0]["doc_id"] == "pasted text"
+
+    other = Client(client.src, verbose=False)  # another browser session still has the default article
+    assert other.predict("When was the Eiffel Tower completed?", api_name="/ask")["evidence"] == [] or (
+        other.predict("When was the Eiffel Tower completed?", api_name="/ask")["evidence"][0]["doc_id"] == "article.txt"
+    )
+
+    out = client.predict(api_name="/reset")
+    assert "article.txt" in out[0]
+    again = client.predict("Who is Ukraine's foreign minister?", api_name="/ask")
+    assert again["evidence"][0]["doc_id"] == "article.txt"
+    assert not any(sessions_root().iterdir()) if sessions_root().exists() else True
+
+
+def test_chat_endpoint_returns_messages_with_sources(client):
+    chat, cleared, doc = client.predict("Who is the UN special envoy?", [], api_name="/chat")
+    assert cleared == ""
+    assert chat[0] == {"role": "user", "content": "Who is the UN special envoy?", "metadata": None, "options": None} or chat[0]["content"]
+    assert "Serry" in str(chat[1]["content"])
+    assert chat[2]["metadata"]["title"] == "Sources"
+    assert '<mark class="answer">' in doc
+
+
+@pytest.mark.parametrize(("question", "message"), [("", "empty"), ("   ", "empty"), ("x" * 1001, "limit")])
+def test_bad_questions_get_a_clear_error(client, question, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(question, api_name="/ask")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "empty"),
+        ("binary.txt", b"\x00\x01\x02PK\x03\x04" * 10, "binary"),
+        ("latin1.txt", "d\u00e9j\u00e0 vu".encode("latin-1"), "not UTF-8"),
+        ("picture.png", b"\x89PNG", "only .txt and .md"),
+    ],
+)
+def test_bad_uploads_are_refused(client, tmp_path, name, content, message):
+    from gradio_client import handle_file
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(AppError, match=message):
+        client.predict(None, [handle_file(str(path))], api_name="/rebuild")
+    assert "Deshchitsya" in client.predict("Who is Ukraine's foreign minister?", api_name="/ask")["text"]  # nothing lost
+
+
+def test_markup_in_documents_and_answers_is_escaped():
+    html = document_html("<b>x</b>", "<script>alert(1)</script> and <img src=x onerror=alert(2)>", [])
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html
+    from qa.types import Answer, Evidence
+
+    ev = Evidence("d", 0, "<i>Bob</i> wins", 0, 15, 3, 6)
+    md = answer_markdown(Answer("q", "<i>Bob</i>", 0.9, [ev]))
+    assert "<i>" not in md and "&lt;i&gt;" in md
