@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from index.documents import Document, as_document
-from index.embeddings import MiniLMEmbeddings, shared_embeddings
+from index.embeddings import MODEL_NAME, MiniLMEmbeddings, shared_embeddings
 from index.errors import DocqaError, DocumentError
 from index.passages import split_passages
-from index.store import Index, Manifest, create_index, load_index, read_manifest, save_index
+from index.store import FORMAT_VERSION, Index, Manifest, create_index, load_index, read_manifest, save_index
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent / "data" / "article.txt"
 
@@ -77,7 +77,9 @@ def _current(index_dir: Path) -> Manifest | None:
         return None
 
 
-def index_documents(docs: list[Document], embeddings: MiniLMEmbeddings | None = None, progress: bool = False, reuse: Index | None = None) -> Index:
+def index_documents(
+    docs: list[Document], embeddings: MiniLMEmbeddings | None = None, progress: bool = False, reuse: Index | None = None
+) -> Index:
     """An in-memory index of `docs`; passages already embedded in `reuse` keep their vectors."""
     embeddings = embeddings or shared_embeddings()
     passages = [p for d in docs for p in split_passages(d.doc_id, d.text)]
@@ -133,9 +135,6 @@ def add_documents(sources: Iterable[Source] | Source, index_dir: str | Path | No
 
 
 def _same(manifest: Manifest, docs: list[Document]) -> bool:
-    from index.embeddings import MODEL_NAME
-    from index.store import FORMAT_VERSION
-
     return (
         manifest.format_version == FORMAT_VERSION
         and manifest.embedding_model == MODEL_NAME

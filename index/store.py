@@ -9,6 +9,7 @@ is checked against the SHA-256 recorded in the manifest before it is read.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,7 @@ class Index:
     passages: list[Passage]
     dense: object  # faiss.Index over normalised vectors (inner product == cosine)
     bm25: BM25Index
+    _by_doc: dict[str, list[tuple[int, int]]] | None = field(default=None, repr=False, compare=False)
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(passage index, cosine) of the k nearest passages to one query vector, best first."""
@@ -120,6 +122,22 @@ class Index:
     def vectors(self) -> np.ndarray:
         """All passage vectors, in passage order."""
         return self.dense.reconstruct_n(0, self.dense.ntotal) if self.dense.ntotal else np.zeros((0, DIMENSION), np.float32)
+
+    def passage_at(self, doc_id: str, offset: int) -> int:
+        """Index of the passage of `doc_id` that holds character `offset` (the last one starting at or before it)."""
+        starts = self._starts().get(doc_id)
+        if not starts:
+            raise KeyError(doc_id)
+        pos = bisect.bisect_right(starts, (offset, len(self.passages))) - 1
+        return starts[max(pos, 0)][1]
+
+    def _starts(self) -> dict[str, list[tuple[int, int]]]:
+        if self._by_doc is None:
+            by_doc: dict[str, list[tuple[int, int]]] = {}
+            for i, p in enumerate(self.passages):
+                by_doc.setdefault(p.doc_id, []).append((p.start, i))
+            self._by_doc = {d: sorted(v) for d, v in by_doc.items()}
+        return self._by_doc
 
     def neighbours(self, passage_index: int) -> list[int]:
         """The passage and its neighbours before and after in the same document."""
@@ -175,9 +193,7 @@ def save_index(index: Index, index_dir: str | Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
     faiss.write_index(index.dense, str(tmp / "dense.faiss"))
     (tmp / "documents.json").write_text(json.dumps([asdict(d) for d in index.documents.values()], ensure_ascii=False), encoding="utf-8")
-    (tmp / "passages.json").write_text(
-        json.dumps([[p.doc_id, p.passage_id, p.start, p.end] for p in index.passages]), encoding="utf-8"
-    )
+    (tmp / "passages.json").write_text(json.dumps([[p.doc_id, p.passage_id, p.start, p.end] for p in index.passages]), encoding="utf-8")
     index.bm25.save(tmp / "bm25")
     manifest = Manifest(**{**asdict(index.manifest), "documents": index.manifest.documents, "files": _files(tmp)})
     (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
@@ -228,7 +244,9 @@ def read_manifest(index_dir: str | Path) -> Manifest:
     try:
         return Manifest.from_json(json.loads((gen / "manifest.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError) as err:
-        raise CorruptIndexError(f"the index at {index_dir} has an unreadable manifest ({err}); " + _REBUILD_HINT.format(dir=index_dir)) from None
+        raise CorruptIndexError(
+            f"the index at {index_dir} has an unreadable manifest ({err}); " + _REBUILD_HINT.format(dir=index_dir)
+        ) from None
 
 
 def load_index(index_dir: str | Path) -> Index:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from index.build import ensure_default_index
 from index.embeddings import shared_embeddings
 from index.store import live_generation, load_index
 from qa.followup import resolve
-from qa.names import name_behind
-from qa.pipeline import DEFAULT_TOP_K, Found, Pipeline, contexts_for
-from qa.reader import Span, shared_reader
+from qa.names import counterpart_name, name_behind
+from qa.pipeline import ANSWER_PROBABILITY, DEFAULT_TOP_K, Context, Pipeline
+from qa.reader import shared_reader
 from qa.relations import Relation, parse_relation
 from qa.squad import normalize_answer
 from qa.types import Answer, Evidence
@@ -109,32 +110,63 @@ def _same_entity(a: str, b: str) -> bool:
 
 
 def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation: Relation, top_k: int) -> Answer | None:
-    """Subject first, then the object with the subject filled in; None when either side is missing."""
-    first = pipeline.run(relation.subject_question, top_k)
-    if not first.reading.spans or first.reading.p_answer < pipeline.reader.calibration.threshold / 2:
+    """Both sides of a two-slot question, anchored on the verb in the evidence sentence.
+
+    The subject is the best span that ends before the verb ("refused") in its sentence; the object
+    the best span after it in the same sentence, found in the first reading or, failing that, by
+    asking "<subject> refused to meet whom?" of that passage. None when either side is missing.
+    """
+    threshold = ANSWER_PROBABILITY / 2
+    found = pipeline.run(resolved, top_k)
+    if not found.reading.spans or found.reading.p_answer < threshold:
         return None
-    subject_span = first.reading.spans[0]
-    subject_ev = pipeline.evidence(first, subject_span, role="subject")
-    subject = _name(pipeline, subject_ev, subject_span.text) or subject_span.text
-    object_question = relation.object_question(subject)
-    hits = [d.metadata["index"] for d in pipeline.retriever.model_copy(update={"k": top_k}).invoke(object_question)]
-    here = next(i for i, p in enumerate(pipeline.index.passages) if p.doc_id == subject_ev.doc_id and p.passage_id == subject_ev.passage_id)
-    second = pipeline.read(object_question, contexts_for(pipeline.index, [here, *hits]))
-    object_span: Span | None = next(
-        (s for s in second.reading.spans if not _same_entity(s.text, subject) and not _same_entity(s.text, subject_span.text)), None
+    located = [(s, pipeline.evidence(found, s)) for s in found.reading.spans]
+    subject = None
+    for span, ev in located:
+        verb = relation.anchor.search(pipeline.index.documents[ev.doc_id].text, ev.end, ev.sentence_end)
+        if verb is not None:
+            subject, verb_end = (span, ev), verb.end()
+            break
+    if subject is None:
+        return None
+    subject_span, subject_ev = subject
+    subject_ev = replace(subject_ev, role="subject")
+    subject_text = _name(pipeline, subject_ev, subject_span.text) or subject_span.text
+
+    def after_verb(pairs):
+        return [
+            (s, e)
+            for s, e in pairs
+            if e.doc_id == subject_ev.doc_id
+            and e.sentence_start == subject_ev.sentence_start
+            and e.start >= verb_end
+            and not _same_entity(s.text, subject_text)
+            and not _same_entity(s.text, subject_span.text)
+        ]
+
+    objects = after_verb(located)
+    if not objects:  # read just the rest of the subject's sentence, after the verb
+        doc = pipeline.index.documents[subject_ev.doc_id].text
+        rest = Context(subject_ev.doc_id, verb_end, subject_ev.sentence_end, doc[verb_end : subject_ev.sentence_end])
+        second = pipeline.read(relation.object_question(subject_text), [rest])
+        objects = after_verb([(s, pipeline.evidence(second, s)) for s in second.reading.spans])
+    if not objects:
+        return None
+    object_span, object_ev = objects[0]
+    object_ev = replace(object_ev, role="object")
+    document = pipeline.index.documents[object_ev.doc_id].text
+    object_text = (
+        _name(pipeline, object_ev, object_span.text)
+        or counterpart_name(document, object_span.text, object_ev.end, subject_span.text)
+        or object_span.text
     )
-    if object_span is None or second.reading.p_answer < pipeline.reader.calibration.threshold / 2:
-        return None
-    object_ev = pipeline.evidence(second, object_span, role="object")
-    obj = _name(pipeline, object_ev, object_span.text) or object_span.text
-    score = min(subject_span.score, object_span.score / max(second.reading.spans[0].score, 1e-9) * second.reading.p_answer)
     return Answer(
         question,
-        f"{subject} -> {obj}",
-        score,
+        f"{subject_text} -> {object_text}",
+        min(found.reading.p_answer, subject_span.score),
         [subject_ev, object_ev],
-        pipeline.alternatives(first, limit=2),
-        parts=[subject, obj],
+        pipeline.alternatives(found, limit=2),
+        parts=[subject_text, object_text],
         resolved_question=resolved,
     )
 

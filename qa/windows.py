@@ -53,10 +53,7 @@ def make_windows(
     windows = []
     for i, input_ids in enumerate(enc["input_ids"]):
         seq_ids = enc.sequence_ids(i)
-        offsets = [
-            tuple(off) if sid == 1 else None
-            for off, sid in zip(enc["offset_mapping"][i], seq_ids, strict=True)
-        ]
+        offsets = [tuple(off) if sid == 1 else None for off, sid in zip(enc["offset_mapping"][i], seq_ids, strict=True)]
         windows.append(
             Window(
                 example=enc["overflow_to_sample_mapping"][i],

@@ -12,7 +12,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="Debian chromium is not installed (make browser)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="Debian chromium is not installed (make browser)"
+    ),
 ]
 
 
@@ -66,7 +68,9 @@ def test_ask_in_the_page_then_upload_and_ask_again(browser, page_url, tmp_path):
     page.get_by_role("tab", name="Rebuild from new text").click()
     page.locator("#upload input[type=file]").set_input_files(str(doc))
     page.locator("#build").click()
-    page.wait_for_function("document.querySelector('#build-status') && document.querySelector('#build-status').innerText.includes('Built')", timeout=120_000)
+    page.wait_for_function(
+        "document.querySelector('#build-status') && document.querySelector('#build-status').innerText.includes('Built')", timeout=120_000
+    )
     assert "lighthouse.md" in page.locator("#doc-info").inner_text()
 
     reply = _ask(page, "Who built the Skerry Light?")

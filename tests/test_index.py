@@ -183,3 +183,12 @@ def test_no_pickle_in_an_index(tmp_path):
         if f.is_file():
             assert not f.read_bytes().startswith(b"\x80"), f"{f.name} looks like a pickle"
             assert f.suffix in {".json", ".faiss", ".npy", ".jsonl"}, f.name
+
+
+def test_passage_at_finds_the_passage_holding_an_offset(story_index):
+    index = load_index(story_index)
+    for i, p in enumerate(index.passages):
+        assert index.passage_at(p.doc_id, p.start) == i
+        assert index.passage_at(p.doc_id, p.end - 1) == i
+    assert index.neighbours(0) == [0, 1]
+    assert index.neighbours(2) == [1, 2, 3]

@@ -1,3 +1,5 @@
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,7 +24,7 @@ def test_long_paragraph_is_windowed_by_sentences_with_overlap():
     text = " ".join(sentences)
     passages = split_passages("long", text)
     assert len(passages) > 1
-    for a, b in zip(passages, passages[1:], strict=False):
+    for a, b in itertools.pairwise(passages):
         assert len(a.text) <= MAX_CHARS
         last_sentence_of_a = a.text[a.text.rfind("Sentence") :]
         assert b.text.startswith(last_sentence_of_a)  # one sentence of overlap

@@ -37,8 +37,8 @@ def test_api_lists_stable_endpoints(client):
 
 
 def test_ask_rebuild_ask_reset(client):
-    first = client.predict("Who is Ukraine's foreign minister?", api_name="/ask")
-    assert "Deshchitsya" in first["text"]
+    first = client.predict("Where will Kerry meet Lavrov tomorrow?", api_name="/ask")
+    assert first["text"] == "Rome"
     assert first["evidence"][0]["doc_id"] == "article.txt"
 
     text = "The Eiffel Tower was completed in 1889. It was designed by the engineering company of Gustave Eiffel."
@@ -49,22 +49,21 @@ def test_ask_rebuild_ask_reset(client):
     assert new["evidence"][0]["doc_id"] == "pasted text"
 
     other = Client(client.src, verbose=False)  # another browser session still has the default article
-    assert other.predict("When was the Eiffel Tower completed?", api_name="/ask")["evidence"] == [] or (
-        other.predict("When was the Eiffel Tower completed?", api_name="/ask")["evidence"][0]["doc_id"] == "article.txt"
-    )
+    seen = other.predict("When was the Eiffel Tower completed?", api_name="/ask")
+    assert all(e["doc_id"] == "article.txt" for e in seen["evidence"] + ([seen["closest"]] if seen["closest"] else []))
 
     out = client.predict(api_name="/reset")
     assert "article.txt" in out[0]
-    again = client.predict("Who is Ukraine's foreign minister?", api_name="/ask")
+    again = client.predict("Where will Kerry meet Lavrov tomorrow?", api_name="/ask")
     assert again["evidence"][0]["doc_id"] == "article.txt"
-    assert not any(sessions_root().iterdir()) if sessions_root().exists() else True
+    assert not sessions_root().exists() or not any(sessions_root().iterdir())
 
 
 def test_chat_endpoint_returns_messages_with_sources(client):
-    chat, cleared, doc = client.predict("Who is the UN special envoy?", [], api_name="/chat")
+    chat, cleared, doc = client.predict("How much financial aid did the EU offer Ukraine?", [], api_name="/chat")
     assert cleared == ""
-    assert chat[0] == {"role": "user", "content": "Who is the UN special envoy?", "metadata": None, "options": None} or chat[0]["content"]
-    assert "Serry" in str(chat[1]["content"])
+    assert chat[0]["role"] == "user" and "financial aid" in str(chat[0]["content"])
+    assert "11bn" in str(chat[1]["content"])
     assert chat[2]["metadata"]["title"] == "Sources"
     assert '<mark class="answer">' in doc
 
@@ -91,7 +90,7 @@ def test_bad_uploads_are_refused(client, tmp_path, name, content, message):
     path.write_bytes(content)
     with pytest.raises(AppError, match=message):
         client.predict(None, [handle_file(str(path))], api_name="/rebuild")
-    assert "Deshchitsya" in client.predict("Who is Ukraine's foreign minister?", api_name="/ask")["text"]  # nothing lost
+    assert client.predict("Where will Kerry meet Lavrov tomorrow?", api_name="/ask")["text"] == "Rome"  # nothing lost
 
 
 def test_markup_in_documents_and_answers_is_escaped():

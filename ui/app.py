@@ -110,7 +110,9 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
             with gr.Column(scale=3):
                 chat = gr.Chatbot(elem_id="chat", height=520, label="Chat")
                 with gr.Row():
-                    question = gr.Textbox(placeholder="Who refused to meet whom?", show_label=False, elem_id="question", scale=5, max_length=1000)
+                    question = gr.Textbox(
+                        placeholder="Who refused to meet whom?", show_label=False, elem_id="question", scale=5, max_length=1000
+                    )
                     send = gr.Button("Send", variant="primary", elem_id="send", scale=1)
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=2), gr.Tabs():
@@ -118,7 +120,13 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                     doc_view = gr.HTML(_document(default_dir, None))
                 with gr.Tab("Rebuild from new text"):
                     pasted = gr.Textbox(label="Paste text", lines=8, elem_id="paste")
-                    files = gr.File(label="or upload .txt / .md (10 MB max)", file_types=[".txt", ".md"], file_count="multiple", type="filepath", elem_id="upload")
+                    files = gr.File(
+                        label="or upload .txt / .md (10 MB max)",
+                        file_types=[".txt", ".md"],
+                        file_count="multiple",
+                        type="filepath",
+                        elem_id="upload",
+                    )
                     with gr.Row():
                         build = gr.Button("Build index", variant="primary", elem_id="build")
                         back = gr.Button("Back to the default article", elem_id="reset")

@@ -116,6 +116,18 @@ def ask(
     _show(_guard(answer, question, index=index, top_k=top_k), as_json)
 
 
+def _lines():
+    """Lines from a pipe, or from a prompt when a person is typing."""
+    if not sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield input("> ")
+        except (EOFError, KeyboardInterrupt):
+            return
+
+
 @app.command()
 def chat(index: IndexOpt = None) -> None:
     """Ask questions one after another; follow-ups ("where did he go?") use the conversation so far."""
@@ -123,7 +135,7 @@ def chat(index: IndexOpt = None) -> None:
 
     history: list[tuple[str, str]] = []
     typer.echo("Ask about the document (empty line or Ctrl-D to quit).")
-    for line in sys.stdin if not sys.stdin.isatty() else iter(lambda: input("> "), None):
+    for line in _lines():
         question = line.strip()
         if not question:
             break
@@ -155,6 +167,9 @@ def evaluate_cmd(
     limit: Annotated[int | None, typer.Option(help="only the first N questions")] = None,
     end_to_end: Annotated[bool, typer.Option("--end-to-end", help="index each article and ask through answer()")] = False,
     model: Annotated[Path | None, typer.Option(help="reader folder (default: the shipped one)")] = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="answer when P(answer) >= this; 0 always answers (SQuAD v1.1 protocol); default: dev-optimal")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """EM and F1 (overall, answerable, unanswerable) and latency of the reader on a SQuAD file."""
@@ -171,11 +186,12 @@ def evaluate_cmd(
 
         figures = evaluate_end_to_end(examples)
     else:
-        figures = evaluate(Reader.load(model), examples)
+        figures = evaluate(Reader.load(model), examples, threshold=threshold)
     if as_json:
         typer.echo(json.dumps(asdict(figures)))
         return
     mode = "end-to-end (retrieve + read)" if end_to_end else "reader with the gold paragraph"
+    mode += f", answering at P(answer) >= {threshold}" if threshold is not None and not end_to_end else ""
     typer.echo(f"{file.name} [{part or 'all'}], {mode}, {figures.n} questions")
     typer.echo(f"  EM {figures.em:.1f}  F1 {figures.f1:.1f}")
     if figures.has_ans_f1 is not None:

@@ -1,0 +1,1 @@
+"""Benchmarks: commands that print the figures quoted in the README (`make bench`, `make examples`)."""

@@ -1,0 +1,81 @@
+"""Index build speed on 1 MB of text, and dense / BM25 search latency on the default article and on
+a 100,000-passage index (random unit vectors for the dense timing, synthetic sentences for BM25)."""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+
+import numpy as np
+
+from bench.timing import percentiles_ms, time_calls
+from index import build_index, load_index, shared_embeddings
+from index.build import DEFAULT_DOCUMENT
+from index.documents import Document
+from index.store import BM25Index
+from ui.app import EXAMPLES
+
+
+def one_megabyte_of_news() -> str:
+    """The article's paragraphs, shuffled into fresh orders until the text reaches 1 MB."""
+    paragraphs = [p for p in DEFAULT_DOCUMENT.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    rng, out, size = random.Random(0), [], 0
+    while size < 1_000_000:
+        rng.shuffle(paragraphs)
+        for i in range(0, len(paragraphs), 3):
+            block = " ".join(p.strip() for p in paragraphs[i : i + 3])
+            out.append(block)
+            size += len(block) + 2
+    return "\n\n".join(out)
+
+
+def main() -> None:
+    emb = shared_embeddings()
+    t = time.perf_counter()
+    emb.encode(["warm up"])
+    print(f"embedding model load: {time.perf_counter() - t:.1f} s")
+
+    text = one_megabyte_of_news()
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        report = build_index([Document("news-1mb.txt", text)], tmp)
+        took = time.perf_counter() - t
+        n = report.manifest.passages
+        print(f"build 1 MB ({len(text.encode()):,} bytes, {n:,} passages): {took:.1f} s, {n / took:.0f} passages/s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build_index([DEFAULT_DOCUMENT], tmp)
+        index = load_index(tmp)
+        vectors = emb.encode(EXAMPLES)
+        dense = time_calls(lambda: [index.dense_search(v, 20) for v in vectors], 50)
+        bm25 = time_calls(lambda: [index.bm25.search(q, 20) for q in EXAMPLES], 50)
+        per_q = len(EXAMPLES)
+        print(
+            f"default article ({len(index.passages)} passages): dense p50 {percentiles_ms(dense)[0] / per_q:.2f} ms, "
+            f"bm25 p50 {percentiles_ms(bm25)[0] / per_q:.2f} ms per query"
+        )
+
+    import faiss
+
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal((100_000, 384), dtype=np.float32)
+    big /= np.linalg.norm(big, axis=1, keepdims=True)
+    flat = faiss.IndexFlatIP(384)
+    flat.add(big)
+    queries = big[rng.integers(0, len(big), 50)]
+    dense_big = [time_calls(lambda q=q: flat.search(q.reshape(1, -1), 20), 1)[0] for q in queries]
+    words = " ".join(DEFAULT_DOCUMENT.read_text(encoding="utf-8").split()).split()
+    texts = [" ".join(rng.choice(words, 40)) for _ in range(100_000)]
+    t = time.perf_counter()
+    bm = BM25Index.build(texts)
+    bm_build = time.perf_counter() - t
+    bm_big = [time_calls(lambda q=q: bm.search(q, 20), 1)[0] for q in EXAMPLES * 5]
+    print(
+        f"100,000 passages: dense (flat, exact) p50 {percentiles_ms(dense_big)[0]:.1f} ms, "
+        f"bm25 p50 {percentiles_ms(bm_big)[0]:.1f} ms per query (bm25 index built in {bm_build:.1f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

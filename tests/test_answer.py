@@ -1,0 +1,106 @@
+"""`answer()` end to end: real models, real indexes, texts written for the tests and the default article."""
+
+import threading
+
+import pytest
+
+from qa import Answer, answer
+from tests.conftest import STORY
+
+
+def test_single_span_answer_with_evidence(story_index):
+    result = answer("When did the Harbour Museum open?", index=story_index)
+    assert isinstance(result, Answer)
+    assert result.text == "1987"
+    ev = result.evidence[0]
+    assert STORY[ev.start : ev.end] == "1987"
+    assert ev.sentence.startswith("The Harbour Museum of Valmora opened in 1987")
+    assert STORY[ev.sentence_start : ev.sentence_end] == ev.sentence
+    assert ev.passage_id == 0 and ev.doc_id == "text-1"
+    assert 0 < result.score <= 1
+
+
+def test_no_answer_when_the_document_does_not_say(story_index):
+    result = answer("What is the population of Valmora?", index=story_index)
+    assert result.text == "" and not result.found
+    assert result.evidence == []
+    assert result.closest is not None
+
+
+def test_relation_question_names_both_sides_in_order(story_index):
+    result = answer("Who refused to meet whom?", index=story_index)
+    assert len(result.parts) == 2
+    assert "Brevik" in result.parts[0] and "Holt" in result.parts[1]
+    assert result.text == f"{result.parts[0]} -> {result.parts[1]}"
+    assert [e.role for e in result.evidence] == ["subject", "object"]
+
+
+def test_follow_up_resolves_the_pronoun(story_index):
+    first = answer("Who is the leader of the harbour union?", index=story_index)
+    assert first.text == "Agnes Holt"
+    follow = answer("Where did she fly to?", index=story_index, history=[("Who is the leader of the harbour union?", first.text)])
+    assert follow.resolved_question.startswith(f"Where did {first.text}")
+    assert follow.text == "Oslo"
+
+
+def test_default_article(article_index):
+    relation = answer("Who refused to meet whom?")
+    assert relation.parts == ["Sergei Lavrov", "Andriy Deshchitsya"]
+    assert relation.text == "Sergei Lavrov -> Andriy Deshchitsya"
+    assert "refused" in relation.evidence[0].sentence
+    assert answer("Where will Kerry meet Lavrov tomorrow?").text == "Rome"
+    assert "11bn" in answer("How much financial aid did the EU offer Ukraine?").text
+    follow = answer("Where did he fly to?", history=[("Who is the UN special envoy?", "Robert Serry")])
+    assert follow.resolved_question == "Where did Robert Serry fly to?"
+    assert follow.text == "Istanbul"
+
+
+def test_rebuilt_index_answers_about_the_new_text(tmp_path):
+    from index import build_index
+
+    build_index(["The Skerry Light was built in 1858 by the engineer Alan Stevenson."], tmp_path)
+    assert answer("Who built the Skerry Light?", index=tmp_path).text == "Alan Stevenson"
+    build_index(["Penguins breed during the Antarctic winter."], tmp_path)
+    assert answer("When do penguins breed?", index=tmp_path).evidence[0].sentence.startswith("Penguins")
+
+
+@pytest.mark.parametrize(
+    ("question", "error", "message"),
+    [
+        ("", ValueError, "empty"),
+        (" \n\t", ValueError, "empty"),
+        ("why? " * 300, ValueError, "limit"),
+        (None, TypeError, "string"),
+        (42, TypeError, "string"),
+    ],
+)
+def test_bad_questions_are_refused(question, error, message, story_index):
+    with pytest.raises(error, match=message):
+        answer(question, index=story_index)
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    from index import IndexNotFoundError
+
+    with pytest.raises(IndexNotFoundError, match="docqa index build"):
+        answer("Who?", index=tmp_path / "none")
+
+
+def test_concurrent_calls_are_safe(story_index):
+    questions = ["When did the Harbour Museum open?", "Who founded the Harbour Museum?", "What is served in the café?"] * 3
+    expected = {q: answer(q, index=story_index).text for q in set(questions)}
+    got, errors = [], []
+
+    def work(q):
+        try:
+            got.append((q, answer(q, index=story_index).text))
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(q,)) for q in questions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert all(text == expected[q] for q, text in got) and len(got) == len(questions)

@@ -1,0 +1,69 @@
+"""The `docqa` command as a user runs it: a real process, real exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def docqa(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ui", *args], capture_output=True, text=True, cwd=ROOT, input=stdin, timeout=300)
+
+
+def test_build_info_ask_and_add(tmp_path):
+    doc = tmp_path / "lighthouse.txt"
+    doc.write_text("The Skerry Light was built in 1858 by the engineer Alan Stevenson.\n", encoding="utf-8")
+    out = docqa("index", "build", str(doc), "--index", str(tmp_path / "ix"), "--quiet")
+    assert out.returncode == 0 and "built; 1 document(s), 1 passages" in out.stdout
+    again = docqa("index", "build", str(doc), "--index", str(tmp_path / "ix"), "--quiet")
+    assert "unchanged" in again.stdout
+
+    info = json.loads(docqa("index", "info", "--index", str(tmp_path / "ix"), "--json").stdout)
+    assert info["documents"][0]["doc_id"] == "lighthouse.txt" and info["embedding_model"].endswith("all-MiniLM-L6-v2")
+
+    result = docqa("ask", "Who built the Skerry Light?", "--index", str(tmp_path / "ix"), "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["text"] == "Alan Stevenson"
+
+    second = tmp_path / "penguins.txt"
+    second.write_text("Emperor penguins breed during the Antarctic winter.\n", encoding="utf-8")
+    assert docqa("index", "add", str(second), "--index", str(tmp_path / "ix"), "-q").returncode == 0
+    assert "penguins.txt" in docqa("index", "info", "--index", str(tmp_path / "ix")).stdout
+
+
+def test_no_answer_exits_zero_and_says_so(story_index):
+    out = docqa("ask", "What is the population of Valmora?", "--index", str(story_index))
+    assert out.returncode == 0
+    assert "does not say" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ask", "   "),
+        ("ask", "x" * 1001),
+        ("index", "build", "/nonexistent/file.txt"),
+        ("index", "info", "--index", "/nonexistent/index"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(args):
+    out = docqa(*args)
+    assert out.returncode == 2
+    assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
+
+
+def test_binary_file_is_refused_by_name(tmp_path):
+    blob = tmp_path / "photo.txt"
+    blob.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    out = docqa("index", "build", str(blob), "--index", str(tmp_path / "ix"))
+    assert out.returncode == 2 and "photo.txt" in out.stderr and "binary" in out.stderr
+
+
+def test_chat_keeps_history_for_follow_ups(story_index):
+    out = docqa("chat", "--index", str(story_index), stdin="Who is the leader of the harbour union?\nWhere did she fly to?\n")
+    assert out.returncode == 0
+    assert "Agnes Holt" in out.stdout and "Oslo" in out.stdout

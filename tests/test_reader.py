@@ -1,0 +1,82 @@
+"""The shipped reader, loaded for real, on small texts written for the tests."""
+
+import threading
+
+from qa.reader import MODEL_DIR, Reader, snap_to_words
+from tests.conftest import STORY
+
+
+def test_shipped_weights_are_small_and_calibrated():
+    assert (MODEL_DIR / "model.safetensors").stat().st_size <= 60 * 1024 * 1024
+    assert (MODEL_DIR / "calibration.json").exists()
+    assert (MODEL_DIR / "MODEL_CARD.md").exists()
+
+
+def test_answers_with_offsets_into_the_passage(reader):
+    reading = reader.read("Who founded the Harbour Museum?", [STORY])
+    best = reading.best
+    assert best is not None and "Ines Calder" in best.text
+    assert STORY[best.start : best.end] == best.text
+    assert 0.0 < best.score <= 1.0
+
+
+def test_best_answer_over_several_passages_wins(reader):
+    passages = [
+        "Entry to the museum is free on Sundays.",
+        "In 2019 the museum bought a steam tug called the Little Wren for 40,000 euros.",
+        "The café on the top floor serves fish soup.",
+    ]
+    best = reader.read("How much did the museum pay for the steam tug?", passages).best
+    assert best is not None and best.passage == 1 and "40,000" in best.text
+
+
+def test_says_no_answer_when_the_text_does_not_say(reader):
+    reading = reader.read("What is the population of Valmora?", [STORY])
+    assert reading.best is None
+    assert reading.p_answer < reader.calibration.threshold
+
+
+def test_long_passage_is_read_in_windows(reader):
+    filler = " ".join(f"Paragraph filler sentence {i} mentions nothing of interest." for i in range(120))
+    text = filler + " The lighthouse keeper was called Morag Dunn. " + filler
+    best = reader.read("What was the lighthouse keeper called?", [text]).best
+    assert best is not None and "Morag Dunn" in best.text
+    assert text[best.start : best.end] == best.text
+
+
+def test_spans_snap_to_whole_words():
+    text = "Deshchitsya met nobody."
+    assert snap_to_words(text, 3, 8) == (0, 11)
+    assert snap_to_words(text, 0, 11) == (0, 11)
+
+
+def test_same_answer_in_two_passages_is_merged(reader):
+    passages = ["The capital of Freedonia is Luxor City.", "Luxor City is the capital of Freedonia."]
+    spans = reader.read("What is the capital of Freedonia?", passages).spans
+    texts = [s.text.lower() for s in spans]
+    assert len(texts) == len(set(texts))
+
+
+def test_concurrent_reads_agree(reader):
+    expected = reader.read("Who founded the Harbour Museum?", [STORY]).best.text
+    results, errors = [], []
+
+    def work():
+        try:
+            results.append(reader.read("Who founded the Harbour Museum?", [STORY]).best.text)
+        except Exception as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results == [expected] * 6
+
+
+def test_load_refuses_a_folder_without_weights(tmp_path):
+    import pytest
+
+    with pytest.raises(FileNotFoundError, match="no reader weights"):
+        Reader.load(tmp_path)

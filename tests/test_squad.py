@@ -1,0 +1,48 @@
+"""SQuAD loading, official scoring, and the no-answer calibration."""
+
+import math
+
+import pytest
+
+from qa.calibrate import calibrate, fit_logistic
+from qa.reader import Calibration, Reading, Span
+from qa.squad import Example, f1, load_part, normalize_answer, score
+from tests.conftest import needs_squad
+
+
+def test_normalisation_matches_the_official_script():
+    assert normalize_answer("The  Eiffel-Tower!") == "eiffeltower"
+    assert normalize_answer("an apple, a pear") == "apple pear"
+
+
+def test_f1_and_unanswerable_scoring():
+    assert f1("Sergei Lavrov", "Lavrov") == pytest.approx(2 / 3)
+    assert score("", Example("1", "t", "q", "c", (), ())) == (1.0, 1.0)
+    assert score("Lavrov", Example("1", "t", "q", "c", (), ())) == (0.0, 0.0)
+    assert score("the Lavrov", Example("1", "t", "q", "c", ("Lavrov", "Sergei Lavrov"), (0, 0))) == (1.0, 1.0)
+
+
+@needs_squad()
+def test_parts_have_the_documented_sizes():
+    assert len(load_part("dev")) == 1770
+    test = load_part("test")
+    assert len(test) == 8413
+    assert sum(ex.is_impossible for ex in load_part("dev")) == 861
+    dev_titles = {ex.title for ex in load_part("dev")}
+    assert not dev_titles & {ex.title for ex in test}
+
+
+def test_logistic_fit_separates_and_threshold_maximises_f1():
+    margins = [-4.0, -3.0, -2.5, -1.0, 1.0, 2.0, 3.5, 4.0]
+    labels = [0, 0, 0, 0, 1, 1, 1, 1]
+    scale, bias = fit_logistic(margins, labels)
+    probe = Calibration(scale, bias)
+    assert probe.probability(3.0) > 0.8 and probe.probability(-3.0) < 0.2
+    examples = [
+        Example(str(i), "t", "q", "the answer", () if y == 0 else ("answer",), () if y == 0 else (4,)) for i, y in enumerate(labels)
+    ]
+    readings = [Reading([Span("answer", 0, 4, 10, m, 0.5)], m, 0.5, True) for m in margins]
+    calibration, dev_f1 = calibrate(examples, readings)
+    assert dev_f1 == 100.0
+    assert all((calibration.probability(m) >= calibration.threshold) == bool(y) for m, y in zip(margins, labels, strict=True))
+    assert math.isfinite(calibration.threshold)

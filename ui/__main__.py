@@ -1,0 +1,5 @@
+"""`python -m ui` runs the `docqa` command."""
+
+from ui.cli import main
+
+main()
