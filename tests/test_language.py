@@ -1,0 +1,45 @@
+"""The rule-based pieces around the reader: follow-up pronouns, relation questions, names."""
+
+from index.build import DEFAULT_DOCUMENT
+from qa.followup import resolve
+from qa.names import counterpart_name, name_behind
+from qa.relations import parse_relation
+
+ARTICLE = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
+
+
+def test_pronouns_resolve_to_the_latest_answer():
+    history = [("Who is the UN special envoy?", "Robert Serry")]
+    assert resolve("Where did he fly to?", history) == "Where did Robert Serry fly to?"
+    assert resolve("What is her job?", [("Who?", "Jane Doe")]) == "What is Jane Doe's job?"
+    assert resolve("Who did she meet?", [("q", "Agnes Holt"), ("q2", "")]) == "Who did Agnes Holt meet?"
+    assert (
+        resolve("Where did he go?", [("Who refused to meet whom?", "Sergei Lavrov -> Andriy Deshchitsya")])
+        == "Where did Andriy Deshchitsya go?"
+    )
+    assert resolve("Where did he fly to?", None) == "Where did he fly to?"
+    assert resolve("Where is Paris?", history) == "Where is Paris?"
+
+
+def test_relation_questions_split_into_two_slots():
+    rel = parse_relation("Who spoke by phone with whom?")
+    assert rel is not None
+    assert rel.subject_question == "Who spoke by phone?"
+    assert rel.object_question("Barack Obama") == "Barack Obama spoke by phone with whom?"
+    assert rel.anchor.search("President Barack Obama spoke by phone").group(0) == "spoke"
+    assert parse_relation("Who refused to meet whom?").anchor.search("he refuses to").group(0) == "refuses"
+    assert parse_relation("Who is Lavrov?") is None
+    assert parse_relation("What did Russia do?") is None
+
+
+def test_names_behind_surnames_and_roles():
+    assert name_behind(ARTICLE, "Mr Lavrov") == "Sergei Lavrov"
+    assert name_behind(ARTICLE, "Obama") == "Barack Obama"
+    assert name_behind(ARTICLE, "Russia's foreign minister") == "Sergei Lavrov"
+    assert name_behind(ARTICLE, "Dutch diplomat") == "Robert Serry"
+    assert name_behind(ARTICLE, "Robert Serry") == ""
+    assert name_behind(ARTICLE, "NATO") == ""
+    end = ARTICLE.index("Ukrainian counterpart") + len("Ukrainian")
+    assert counterpart_name(ARTICLE, "Ukrainian", end, "Russia's foreign minister") == "Andriy Deshchitsya"
+    assert counterpart_name(ARTICLE, "his Ukrainian counterpart", end + 12, "Russia's foreign minister") == "Andriy Deshchitsya"
+    assert counterpart_name(ARTICLE, "Ukrainian", end, "Sergei Lavrov") == ""
