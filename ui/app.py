@@ -31,7 +31,7 @@ EXAMPLES = [
     "Who is the UN special envoy?",
     "Who spoke by phone with whom?",
 ]
-CONCURRENCY = 4  # answers run in parallel; a 2-core machine gains nothing from more
+CONCURRENCY = 4  # answers run in parallel, sized for a 2-core machine
 SESSION_TTL_S = 6 * 3600
 SCROLL_TO_ANSWER = "() => document.querySelector('#doc-view mark.answer')?.scrollIntoView({block: 'center'})"
 CSS = """
