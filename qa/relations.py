@@ -1,8 +1,8 @@
-"""Two-slot relation questions ("Who refused to meet whom?") answered as two single-span questions.
+"""Two-slot relation questions ("Who refused to meet whom?"): recognise them and find their verb.
 
-An extractive reader returns one span, so we ask twice: first for the subject with the second slot
-dropped ("Who refused to meet?"), then for the object with the subject filled in ("Sergei Lavrov
-refused to meet whom?"), excluding the subject itself from the second answer.
+An extractive reader returns one span, so qa.answer reads the question once and anchors on the verb
+in the evidence sentence: the subject is a span before the verb, the object a span after it; when
+the first reading has no object, it asks "<subject> refused to meet whom?" of the rest of the sentence.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ _RELATION = re.compile(
     r"^\s*(?P<wh>who|what|which \w+)\s+(?P<verb>.+?)\s+(?P<obj>whom|who|what|which \w+)\s*\??\s*$",
     re.IGNORECASE,
 )
-_TRAILING_PREPOSITION = re.compile(r"\s+(with|to|at|on|for|from|about|by|against)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Relation:
-    """A relation question split in two: ask `subject_question`, then `object_question(subject)`."""
+    """A two-slot question: the verb phrase between its two wh-words."""
 
     question: str
     verb: str  # "refused to meet", "spoke by phone with"
@@ -31,10 +30,6 @@ class Relation:
         """The verb of the question as it may be inflected in the text ("refused" -> refus\\w*)."""
         word = self.verb.split()[0].lower()
         return re.compile(rf"\b{re.escape(word[: max(4, len(word) - 2)])}\w*", re.IGNORECASE)
-
-    @property
-    def subject_question(self) -> str:
-        return f"{self.wh.capitalize()} {_TRAILING_PREPOSITION.sub('', self.verb)}?"
 
     def object_question(self, subject: str) -> str:
         return f"{subject} {self.verb} {self.obj.lower()}?"

@@ -24,7 +24,6 @@ def test_pronouns_resolve_to_the_latest_answer():
 def test_relation_questions_split_into_two_slots():
     rel = parse_relation("Who spoke by phone with whom?")
     assert rel is not None
-    assert rel.subject_question == "Who spoke by phone?"
     assert rel.object_question("Barack Obama") == "Barack Obama spoke by phone with whom?"
     assert rel.anchor.search("President Barack Obama spoke by phone").group(0) == "spoke"
     assert parse_relation("Who refused to meet whom?").anchor.search("he refuses to").group(0) == "refuses"
