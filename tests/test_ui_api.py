@@ -107,3 +107,18 @@ def test_markup_in_documents_and_answers_is_escaped():
     ev = Evidence("d", 0, "<i>Bob</i> wins", 0, 15, 3, 6)
     md = answer_markdown(Answer("q", "<i>Bob</i>", 0.9, [ev]))
     assert "<i>" not in md and "&lt;i&gt;" in md
+
+
+def test_document_view_marks_both_sides_of_a_relation():
+    from qa.types import Evidence
+
+    text = "Intro.\n\nAnna refused to meet Boris today. Other text."
+    sentence_start, sentence_end = 8, 8 + len("Anna refused to meet Boris today.")
+    evidence = [
+        Evidence("d", 1, text[sentence_start:sentence_end], sentence_start, sentence_end, 8, 12, "subject"),
+        Evidence("d", 1, text[sentence_start:sentence_end], sentence_start, sentence_end, 29, 34, "object"),
+    ]
+    html = document_html("d", text, evidence)
+    assert '<mark class="answer">Anna</mark>' in html and '<mark class="answer">Boris</mark>' in html
+    assert '<mark class="evidence"> refused to meet </mark>' in html
+    assert "Other text." in html and "</p><p>" in html

@@ -52,18 +52,18 @@ def sources_markdown(result: Answer) -> str:
 
 def document_html(doc_id: str, text: str, evidence: list[Evidence]) -> str:
     """The whole document, escaped, paragraphs kept, evidence sentences and answers marked in place."""
-    marks: list[tuple[int, int, str]] = []
-    for ev in evidence:
-        if ev.doc_id == doc_id:
-            marks += [(ev.sentence_start, ev.start, "evidence"), (ev.start, ev.end, "answer"), (ev.end, ev.sentence_end, "evidence")]
-    marks = sorted(m for m in marks if m[0] < m[1])
-    out, pos = [], 0
-    for start, end, css in marks:
-        if start < pos:
-            continue
-        out.append(escape(text[pos:start]))
-        out.append(f'<mark class="{css}">{escape(text[start:end])}</mark>')
-        pos = end
-    out.append(escape(text[pos:]))
+    level = [0] * len(text)  # 0 plain, 1 evidence sentence, 2 answer; answers win where they overlap
+    for ev in (e for e in evidence if e.doc_id == doc_id):
+        for i in range(ev.sentence_start, ev.sentence_end):
+            level[i] = max(level[i], 1)
+        for i in range(ev.start, ev.end):
+            level[i] = 2
+    out, start = [], 0
+    for end in range(1, len(text) + 1):
+        if end == len(text) or level[end] != level[start]:
+            piece = escape(text[start:end])
+            css = ("", "evidence", "answer")[level[start]]
+            out.append(f'<mark class="{css}">{piece}</mark>' if css else piece)
+            start = end
     body = "".join(out).replace("\n\n", "</p><p>")
     return f'<div class="doc" id="doc-view"><h4>{escape(doc_id)}</h4><p>{body}</p></div>'
