@@ -131,6 +131,7 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
         return None
     subject_span, subject_ev = subject
     subject_ev = replace(subject_ev, role="subject")
+    document = pipeline.index.documents[subject_ev.doc_id].text  # the object is in the same sentence
     subject_text = _name(pipeline, subject_ev, subject_span.text) or subject_span.text
 
     def after_verb(pairs):
@@ -146,15 +147,13 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
 
     objects = after_verb(located)
     if not objects:  # read just the rest of the subject's sentence, after the verb
-        doc = pipeline.index.documents[subject_ev.doc_id].text
-        rest = Context(subject_ev.doc_id, verb_end, subject_ev.sentence_end, doc[verb_end : subject_ev.sentence_end])
+        rest = Context(subject_ev.doc_id, verb_end, subject_ev.sentence_end, document[verb_end : subject_ev.sentence_end])
         second = pipeline.read(relation.object_question(subject_text), [rest])
         objects = after_verb([(s, pipeline.evidence(second, s)) for s in second.reading.spans])
     if not objects:
         return None
     object_span, object_ev = objects[0]
     object_ev = replace(object_ev, role="object")
-    document = pipeline.index.documents[object_ev.doc_id].text
     object_text = (
         _name(pipeline, object_ev, object_span.text)
         or counterpart_name(document, object_span.text, object_ev.end, subject_span.text)

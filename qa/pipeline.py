@@ -81,9 +81,10 @@ class Pipeline:
         return Found(question, contexts, self.reader.read(question, [c.text for c in contexts], threshold=ANSWER_PROBABILITY))
 
     def run(self, question: str, top_k: int | None = None) -> Found:
+        """Retrieve and read; a `top_k` other than the retriever's uses a copy of it with that k."""
         if top_k is not None and top_k != self.retriever.k:
             retriever = self.retriever.model_copy(update={"k": top_k})
-            return self.read(question, contexts_for(self.index, [d.metadata["index"] for d in retriever.invoke(question)]))
+            return self._read({"question": question, "passages": retriever.invoke(question)})
         return self.chain.invoke(question)
 
     def evidence(self, found: Found, span: Span, role: str = "answer") -> Evidence:
