@@ -20,6 +20,10 @@ from qa.types import Alternative, Evidence
 
 NEIGHBOUR_BELOW = 400
 DEFAULT_TOP_K = 4
+# Added to a span's logit per place its passage lost in the retrieval ranking, so the reader prefers
+# the passages the retriever trusts unless another holds a clearly better span; chosen on dev by
+# `python -m bench.rank_prior_bench`.
+RANK_PENALTY = 1.0
 # answer() answers when P(answer) >= 0.5, i.e. when the calibrated reader finds an answer more likely
 # than not. The reader's own threshold maximises F1 on SQuAD 2.0 dev, where half the questions are
 # adversarially unanswerable; there it refuses too many of the answerable questions people ask.
@@ -34,6 +38,7 @@ class Context:
     start: int
     end: int
     text: str
+    rank: int = 0  # best retrieval rank among the passages it holds (0 = top)
 
 
 @dataclass(frozen=True)
@@ -47,29 +52,38 @@ class Found:
 
 def contexts_for(index: Index, passage_indexes: list[int]) -> list[Context]:
     """Slices to read for the retrieved passages, short ones widened to their neighbours, overlaps merged."""
-    slices: list[tuple[str, int, int]] = []
-    for i in passage_indexes:
+    slices: list[tuple[str, int, int, int]] = []
+    for rank, i in enumerate(passage_indexes):
         p = index.passages[i]
         if len(p.text) < NEIGHBOUR_BELOW:
             around = index.neighbours(i)
-            slices.append((p.doc_id, index.passages[around[0]].start, index.passages[around[-1]].end))
+            slices.append((p.doc_id, index.passages[around[0]].start, index.passages[around[-1]].end, rank))
         else:
-            slices.append((p.doc_id, p.start, p.end))
+            slices.append((p.doc_id, p.start, p.end, rank))
     merged: list[list] = []
-    for doc_id, start, end in sorted(slices):
+    for doc_id, start, end, rank in sorted(slices):
         if merged and merged[-1][0] == doc_id and start <= merged[-1][2]:
             merged[-1][2] = max(merged[-1][2], end)
+            merged[-1][3] = min(merged[-1][3], rank)
         else:
-            merged.append([doc_id, start, end])
-    return [Context(d, s, e, index.documents[d].text[s:e]) for d, s, e in merged]
+            merged.append([doc_id, start, end, rank])
+    return [Context(d, s, e, index.documents[d].text[s:e], r) for d, s, e, r in merged]
 
 
 class Pipeline:
     """Question -> Found, over one loaded index with one reader; safe to share between threads."""
 
-    def __init__(self, index: Index, reader: Reader, embeddings: MiniLMEmbeddings, top_k: int = DEFAULT_TOP_K):
+    def __init__(
+        self,
+        index: Index,
+        reader: Reader,
+        embeddings: MiniLMEmbeddings,
+        top_k: int = DEFAULT_TOP_K,
+        rank_penalty: float = RANK_PENALTY,
+    ):
         self.index = index
         self.reader = reader
+        self.rank_penalty = rank_penalty
         self.retriever = HybridRetriever(index=index, embeddings=embeddings, k=top_k)
         self.chain: Runnable = RunnableParallel(question=RunnablePassthrough(), passages=self.retriever) | RunnableLambda(self._read)
 
@@ -78,7 +92,9 @@ class Pipeline:
         return self.read(inputs["question"], contexts_for(self.index, indexes))
 
     def read(self, question: str, contexts: list[Context]) -> Found:
-        return Found(question, contexts, self.reader.read(question, [c.text for c in contexts], threshold=ANSWER_PROBABILITY))
+        priors = [-self.rank_penalty * c.rank for c in contexts]
+        reading = self.reader.read(question, [c.text for c in contexts], threshold=ANSWER_PROBABILITY, priors=priors)
+        return Found(question, contexts, reading)
 
     def run(self, question: str, top_k: int | None = None) -> Found:
         """Retrieve and read; a `top_k` other than the retriever's uses a copy of it with that k."""

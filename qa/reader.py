@@ -2,8 +2,8 @@
 
 Every passage is cut into overlapping windows (qa.windows), all windows go through the model in one
 batch, and candidate spans are scored by start + end logit, which is comparable across windows and
-passages. "No answer" compares the best span with the lowest [CLS] (null) score, turned into a
-probability by a logistic fitted on dev (calibration.json beside the weights).
+passages. "No answer" compares the best span with the lowest [CLS] (null) score of the passage it
+comes from, turned into a probability by a logistic fitted on dev (calibration.json beside the weights).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Span:
     passage: int  # index into the passages given to `read`
     start: int  # character offsets in that passage
     end: int
-    logit: float  # start + end logit; comparable across passages
+    logit: float  # start + end logit plus its passage's prior; comparable across passages
     score: float  # 0..1: P(answer) for the best span, scaled by exp(logit - best logit) for the rest
 
 
@@ -53,7 +53,7 @@ class Reading:
     """What the reader found: spans best first, and how likely it is that there is an answer at all."""
 
     spans: list[Span] = field(default_factory=list)
-    margin: float = -math.inf  # best span logit minus the lowest null logit
+    margin: float = -math.inf  # best span logit minus the lowest null logit of its passage
     p_answer: float = 0.0
     answerable: bool = False
 
@@ -83,10 +83,13 @@ class Reader:
         self._tokenizer_lock = threading.Lock()  # fast tokenizers are not safe to call concurrently
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Reader:
-        """Load a saved reader (by default the one shipped in the package); never touches the network."""
+    def load(cls, path: str | Path | None = None, *, quantize: bool = True) -> Reader:
+        """Load a saved reader (by default the one shipped in the package); never touches the network.
+
+        `quantize` turns the encoder's linear layers into int8 (dynamic, per channel) for CPU speed;
+        the span head stays fp32. `make eval` measures both ways.
+        """
         go_offline()
-        import torch
         from safetensors.torch import load_file
         from transformers import AutoConfig, AutoModelForQuestionAnswering, AutoTokenizer
 
@@ -99,10 +102,11 @@ class Reader:
         state = {k: v.float() for k, v in load_file(str(weights)).items()}
         model.load_state_dict(state, strict=False)
         model.eval()
+        if quantize:
+            model = _int8(model)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         calib_file = path / "calibration.json"
         calibration = Calibration(**json.loads(calib_file.read_text())) if calib_file.exists() else None
-        torch.set_grad_enabled(False)
         return cls(model, tokenizer, calibration)
 
     def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], list, list]:
@@ -117,20 +121,28 @@ class Reader:
         return windows, out.start_logits.tolist(), out.end_logits.tolist()
 
     def read(
-        self, question: str, passages: Sequence[str], max_answer_tokens: int = MAX_ANSWER_TOKENS, threshold: float | None = None
+        self,
+        question: str,
+        passages: Sequence[str],
+        max_answer_tokens: int = MAX_ANSWER_TOKENS,
+        threshold: float | None = None,
+        priors: Sequence[float] | None = None,
     ) -> Reading:
         """Find answer spans for `question` in `passages`; the best over all passages comes first.
 
-        It answers when P(answer) >= `threshold` (default: the dev-F1-optimal one from calibration).
+        `priors` (one per passage, default 0) are added to the span logits of their passage, e.g. to
+        favour passages the retriever ranked higher. The reader answers when P(answer), from the best
+        span against the null score of its own passage, is >= `threshold` (default: the dev-F1-optimal
+        one from calibration).
         """
         passages = list(passages)
         if not passages or not any(p.strip() for p in passages):
             return Reading()
         windows, starts, ends = self.logits(question, passages)
         best: dict[tuple[int, int, int], float] = {}
-        min_null = math.inf
+        nulls = [math.inf] * len(passages)  # per passage, the lowest null logit over its windows
         for w, s_log, e_log in zip(windows, starts, ends, strict=True):
-            min_null = min(min_null, s_log[0] + e_log[0])
+            nulls[w.example] = min(nulls[w.example], s_log[0] + e_log[0])
             first, last = w.context_range
             ctx_s = s_log[first : last + 1]
             ctx_e = e_log[first : last + 1]
@@ -148,14 +160,24 @@ class Reader:
                     logit = ctx_s[i] + ctx_e[j]
                     if logit > best.get(key, -math.inf):
                         best[key] = logit
-        return self._rank(passages, best, min_null, self.calibration.threshold if threshold is None else threshold)
+        priors = list(priors) if priors is not None else [0.0] * len(passages)
+        ranked = {key: logit + priors[key[0]] for key, logit in best.items()}
+        threshold = self.calibration.threshold if threshold is None else threshold
+        return self._rank(passages, ranked, best, nulls, threshold)
 
-    def _rank(self, passages: Sequence[str], best: dict[tuple[int, int, int], float], min_null: float, threshold: float) -> Reading:
+    def _rank(
+        self,
+        passages: Sequence[str],
+        ranked_logits: dict[tuple[int, int, int], float],
+        raw_logits: dict[tuple[int, int, int], float],
+        nulls: list[float],
+        threshold: float,
+    ) -> Reading:
         """Merge candidates with the same normalised text, rank them, and decide answer / no answer."""
         from qa.squad import normalize_answer
 
         merged: dict[str, tuple[float, tuple[int, int, int]]] = {}
-        for key, logit in best.items():
+        for key, logit in ranked_logits.items():
             p, start, end = key
             norm = normalize_answer(passages[p][start:end])
             if norm and logit > merged.get(norm, (-math.inf, key))[0]:
@@ -163,11 +185,24 @@ class Reader:
         ranked = sorted(merged.values(), key=lambda x: x[0], reverse=True)
         if not ranked:
             return Reading(margin=-math.inf)
-        top = ranked[0][0]
-        margin = top - min_null
+        top, top_key = ranked[0]
+        margin = raw_logits[top_key] - nulls[top_key[0]]
         p_answer = self.calibration.probability(margin)
         spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked[:10]]
         return Reading(spans, margin, p_answer, p_answer >= threshold)
+
+
+def _int8(model):
+    """Dynamic int8 quantization of every linear layer but the span head, whose logits it would blur."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    spec = {n: per_channel_dynamic_qconfig for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and n != "qa_outputs"}
+    with warnings.catch_warnings():  # torch.ao's eager quantization warns that it will move to torchao
+        warnings.simplefilter("ignore")
+        return quantize_dynamic(model, spec, dtype=torch.qint8)
 
 
 def save_reader(model, tokenizer, path: str | Path, calibration: Calibration | None = None) -> None:

@@ -34,6 +34,8 @@ class TrainConfig:
     weight_decay: float = 0.01
     warmup: float = 0.1
     max_steps: int = 900  # as `docqa reader train`
+    init_from: Path | None = None  # a saved reader to go on training (a second schedule), instead of the base model
+    unanswerable_repeat: int = 1  # times each window of an unanswerable question appears per epoch
     max_length: int = MAX_LENGTH
     stride: int = STRIDE
     keep_answerless: float = 0.3  # share kept of windows that miss the answer of an answerable question
@@ -57,7 +59,7 @@ def label_windows(tokenizer, examples: list[Example], cfg: TrainConfig, rng: ran
     for w in windows:
         ex = examples[w.example]
         if ex.is_impossible:
-            labeled.append(Labeled(w, 0, 0))
+            labeled.extend(Labeled(w, 0, 0) for _ in range(cfg.unanswerable_repeat))
             continue
         start_char = ex.answer_starts[0]
         span = token_span(w, start_char, start_char + len(ex.answers[0]))
@@ -146,7 +148,7 @@ def train(cfg: TrainConfig) -> Path:
 
     base = get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForQuestionAnswering.from_pretrained(base)
+    model = Reader.load(cfg.init_from, quantize=False).model if cfg.init_from else AutoModelForQuestionAnswering.from_pretrained(base)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
 
     train_items = label_windows(tokenizer, load_part("train", cfg.data_dir), cfg, rng)

@@ -80,3 +80,17 @@ def test_load_refuses_a_folder_without_weights(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="no reader weights"):
         Reader.load(tmp_path)
+
+
+def test_int8_reader_agrees_with_fp32():
+    """answer() runs the encoder in int8; the fp32 weights it came from find the same answers."""
+    import torch
+
+    fp32 = Reader.load(quantize=False)
+    int8 = Reader.load()
+    assert any(isinstance(m, torch.nn.Linear) for m in fp32.model.modules())
+    assert not any(type(m) is torch.nn.Linear for n, m in int8.model.named_modules() if n != "qa_outputs")
+    for question in ["Who founded the Harbour Museum?", "When did the Harbour Museum open?"]:
+        a, b = fp32.read(question, [STORY]), int8.read(question, [STORY])
+        assert a.spans[0].text == b.spans[0].text
+        assert abs(a.margin - b.margin) < 1.0

@@ -170,6 +170,7 @@ def evaluate_cmd(
     threshold: Annotated[
         float | None, typer.Option(help="answer when P(answer) >= this; 0 always answers (SQuAD v1.1 protocol); default: dev-optimal")
     ] = None,
+    int8: Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")] = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """EM and F1 (overall, answerable, unanswerable) and latency of the reader on a SQuAD file."""
@@ -186,12 +187,13 @@ def evaluate_cmd(
 
         figures = evaluate_end_to_end(examples)
     else:
-        figures = evaluate(Reader.load(model), examples, threshold=threshold)
+        figures = evaluate(Reader.load(model, quantize=int8), examples, threshold=threshold)
     if as_json:
         typer.echo(json.dumps(asdict(figures)))
         return
     mode = "end-to-end (retrieve + read)" if end_to_end else "reader with the gold paragraph"
     mode += f", answering at P(answer) >= {threshold}" if threshold is not None and not end_to_end else ""
+    mode += "" if end_to_end else (", int8" if int8 else ", fp32")
     typer.echo(f"{file.name} [{part or 'all'}], {mode}, {figures.n} questions")
     typer.echo(f"  EM {figures.em:.1f}  F1 {figures.f1:.1f}")
     if figures.has_ans_f1 is not None:
@@ -206,6 +208,10 @@ def reader_train(
     out: Annotated[Path, typer.Option(help="run folder: checkpoints, metrics, final model")] = Path("runs/reader"),
     max_steps: Annotated[int, typer.Option(help="optimizer steps (batch 32)")] = 900,
     seed: Annotated[int, typer.Option()] = 13,
+    learning_rate: Annotated[float, typer.Option(help="peak learning rate")] = 1e-4,
+    warmup: Annotated[float, typer.Option(help="share of the steps spent warming up")] = 0.1,
+    init_from: Annotated[Path | None, typer.Option(help="a saved reader to go on training instead of the base model")] = None,
+    unanswerable_repeat: Annotated[int, typer.Option(help="times each window of an unanswerable question is seen per epoch")] = 1,
 ) -> None:
     """Fine-tune the reader on the train part; rerun the same command to resume after an interruption."""
     import logging
@@ -213,7 +219,16 @@ def reader_train(
     from qa.train import TrainConfig, train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    typer.echo(f"final model: {train(TrainConfig(out_dir=out, max_steps=max_steps, seed=seed))}")
+    cfg = TrainConfig(
+        out_dir=out,
+        max_steps=max_steps,
+        seed=seed,
+        learning_rate=learning_rate,
+        warmup=warmup,
+        init_from=init_from,
+        unanswerable_repeat=unanswerable_repeat,
+    )
+    typer.echo(f"final model: {train(cfg)}")
 
 
 @reader_app.command("calibrate")

@@ -1,0 +1,88 @@
+"""How many retrieved passages to read (k) and how strongly to favour the higher-ranked ones (the
+rank penalty), end to end on the dev part: each dev article is indexed as one document and every
+question is retrieved and read as `answer()` does, at its threshold. Prints F1 for each setting.
+
+Usage: python -m bench.rank_prior_bench [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+
+from index import shared_embeddings
+from index.build import index_documents
+from qa.e2e import article_documents
+from qa.pipeline import Pipeline, contexts_for
+from qa.reader import Reader, shared_reader
+from qa.retriever import HybridRetriever
+from qa.squad import default_data_dir, load_part, score
+
+KS = (1, 2, 3, 4, 6)
+PENALTIES = (0.0, 0.5, 1.0, 2.0, 3.0)
+
+
+class OncePerPassage(Reader):
+    """The shipped reader, running the model once per (question, passage) however they are combined."""
+
+    def __init__(self, reader: Reader):
+        super().__init__(reader.model, reader.tokenizer, reader.calibration, reader.max_length, reader.stride)
+        self.seen: dict[str, tuple[list, list, list]] = {}
+
+    def logits(self, question, passages):
+        missing = [p for p in dict.fromkeys(passages) if p not in self.seen]
+        if missing:
+            windows, starts, ends = super().logits(question, missing)
+            for p in missing:
+                self.seen[p] = ([], [], [])
+            for w, s, e in zip(windows, starts, ends, strict=True):
+                ws, ss, es = self.seen[missing[w.example]]
+                ws.append(w)
+                ss.append(s)
+                es.append(e)
+        out: tuple[list, list, list] = ([], [], [])
+        for i, p in enumerate(passages):
+            ws, ss, es = self.seen[p]
+            out[0].extend(replace(w, example=i) for w in ws)
+            out[1].extend(ss)
+            out[2].extend(es)
+        return out
+
+
+def _mean(values: list[float]) -> float:
+    return 100 * sum(values) / len(values) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N dev questions")
+    args = parser.parse_args()
+    if not (default_data_dir() / "splits.json").exists():
+        sys.exit(f"SQuAD data not found at {default_data_dir()}")
+    examples = load_part("dev")[: args.limit]
+    emb = shared_embeddings()
+    reader = OncePerPassage(shared_reader())
+    f1s: dict[tuple[int, float], list[tuple[bool, float]]] = {(k, lam): [] for k in KS for lam in PENALTIES}
+    for title, doc in article_documents(examples).items():
+        index = index_documents([doc], emb)
+        retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS))
+        pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in PENALTIES}
+        for ex in (e for e in examples if e.title == title):
+            reader.seen.clear()
+            ranked = [i for i, _ in retriever.ranked(ex.question)]
+            for k in KS:
+                contexts = contexts_for(index, ranked[:k])
+                for lam, pipeline in pipelines.items():
+                    best = pipeline.read(ex.question, contexts).reading.best
+                    f1s[k, lam].append((ex.is_impossible, score(best.text if best else "", ex)[1]))
+    n_no = sum(e.is_impossible for e in examples)
+    print(f"dev part, end to end: {len(examples)} questions ({n_no} unanswerable); F1 all / HasAns / NoAns")
+    for (k, lam), rows in f1s.items():
+        has = [f for imp, f in rows if not imp]
+        no = [f for imp, f in rows if imp]
+        print(f"  k {k}  rank penalty {lam:3.1f}:  {_mean([f for _, f in rows]):5.1f} / {_mean(has):5.1f} / {_mean(no):5.1f}")
+
+
+if __name__ == "__main__":
+    main()
