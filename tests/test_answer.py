@@ -104,3 +104,17 @@ def test_concurrent_calls_are_safe(story_index):
         t.join()
     assert not errors
     assert all(text == expected[q] for q, text in got) and len(got) == len(questions)
+
+
+def test_read_contexts_keep_their_best_retrieval_rank(story_index):
+    """Short passages widen to their neighbours; merged slices keep the best rank of what they hold."""
+    from qa.answer import pipeline_for
+    from qa.pipeline import contexts_for
+
+    index = pipeline_for(story_index).index
+    apart = contexts_for(index, [3, 0])  # paragraphs 2-4 (ranked first) and 0-1 (second), in document order
+    assert [c.rank for c in apart] == [1, 0]
+    merged = contexts_for(index, [3, 0, 1])  # paragraph 1 widens to 0-2 and joins both
+    assert [c.rank for c in merged] == [0] and merged[0].text == STORY.strip()
+    for c in apart + merged:
+        assert index.documents[c.doc_id].text[c.start : c.end] == c.text

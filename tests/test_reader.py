@@ -94,3 +94,12 @@ def test_int8_reader_agrees_with_fp32():
         a, b = fp32.read(question, [STORY]), int8.read(question, [STORY])
         assert a.spans[0].text == b.spans[0].text
         assert abs(a.margin - b.margin) < 1.0
+
+
+def test_passage_priors_decide_between_two_answers(reader):
+    """A prior added to one passage's spans makes its answer win, in either order."""
+    passages = ["The ferry to Skarn leaves at 7 o'clock.", "The ferry to Skarn leaves at 9 o'clock."]
+    for favoured in (0, 1):
+        priors = [5.0 if i == favoured else 0.0 for i in range(2)]
+        best = reader.read("When does the ferry to Skarn leave?", passages, threshold=0, priors=priors).best
+        assert best is not None and best.passage == favoured
