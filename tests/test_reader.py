@@ -13,7 +13,8 @@ def test_shipped_weights_are_small_and_calibrated():
 
 
 def test_answers_with_offsets_into_the_passage(reader):
-    reading = reader.read("Who founded the Harbour Museum?", [STORY])
+    # at answer()'s operating point; the dev-F1-optimal threshold is tuned for adversarial no-answer questions
+    reading = reader.read("Who founded the Harbour Museum?", [STORY], threshold=0.5)
     best = reading.best
     assert best is not None and "Ines Calder" in best.text
     assert STORY[best.start : best.end] == best.text
@@ -26,7 +27,7 @@ def test_best_answer_over_several_passages_wins(reader):
         "In 2019 the museum bought a steam tug called the Little Wren for 40,000 euros.",
         "The café on the top floor serves fish soup.",
     ]
-    best = reader.read("How much did the museum pay for the steam tug?", passages).best
+    best = reader.read("How much did the museum pay for the steam tug?", passages, threshold=0.5).best
     assert best is not None and best.passage == 1 and "40,000" in best.text
 
 
@@ -58,12 +59,12 @@ def test_same_answer_in_two_passages_is_merged(reader):
 
 
 def test_concurrent_reads_agree(reader):
-    expected = reader.read("Who founded the Harbour Museum?", [STORY]).best.text
+    expected = reader.read("Who founded the Harbour Museum?", [STORY], threshold=0).best.text
     results, errors = [], []
 
     def work():
         try:
-            results.append(reader.read("Who founded the Harbour Museum?", [STORY]).best.text)
+            results.append(reader.read("Who founded the Harbour Museum?", [STORY], threshold=0).best.text)
         except Exception as err:  # pragma: no cover - reported below
             errors.append(err)
 

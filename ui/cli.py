@@ -234,6 +234,7 @@ def reader_train(
 @reader_app.command("calibrate")
 def reader_calibrate(
     model: Annotated[Path, typer.Argument(help="reader folder to calibrate (calibration.json is written there)")],
+    int8: Annotated[bool, typer.Option("--int8/--fp32", help="calibrate the int8 encoder (as answer() runs it) or the fp32 one")] = True,
 ) -> None:
     """Fit the no-answer probability and threshold on the dev part."""
     from qa.calibrate import calibrate
@@ -242,7 +243,7 @@ def reader_calibrate(
     from qa.squad import load_part
 
     dev = load_part("dev")
-    reader = Reader.load(model)
+    reader = Reader.load(model, quantize=int8)
     reader.calibration = Calibration()
     readings, _ = read_all(reader, dev)
     calibration, dev_f1 = calibrate(dev, readings)
