@@ -161,24 +161,24 @@ class Reader:
                     if logit > best.get(key, -math.inf):
                         best[key] = logit
         priors = list(priors) if priors is not None else [0.0] * len(passages)
-        ranked = {key: logit + priors[key[0]] for key, logit in best.items()}
         threshold = self.calibration.threshold if threshold is None else threshold
-        return self._rank(passages, ranked, best, nulls, threshold)
+        return self._rank(passages, best, priors, nulls, threshold)
 
     def _rank(
         self,
         passages: Sequence[str],
-        ranked_logits: dict[tuple[int, int, int], float],
-        raw_logits: dict[tuple[int, int, int], float],
+        best: dict[tuple[int, int, int], float],
+        priors: list[float],
         nulls: list[float],
         threshold: float,
     ) -> Reading:
-        """Merge candidates with the same normalised text, rank them, and decide answer / no answer."""
+        """Merge candidates with the same normalised text, rank them by logit + prior, decide answer / no answer."""
         from qa.squad import normalize_answer
 
         merged: dict[str, tuple[float, tuple[int, int, int]]] = {}
-        for key, logit in ranked_logits.items():
+        for key, raw in best.items():
             p, start, end = key
+            logit = raw + priors[p]
             norm = normalize_answer(passages[p][start:end])
             if norm and logit > merged.get(norm, (-math.inf, key))[0]:
                 merged[norm] = (logit, key)
@@ -186,7 +186,7 @@ class Reader:
         if not ranked:
             return Reading(margin=-math.inf)
         top, top_key = ranked[0]
-        margin = raw_logits[top_key] - nulls[top_key[0]]
+        margin = best[top_key] - nulls[top_key[0]]
         p_answer = self.calibration.probability(margin)
         spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked[:10]]
         return Reading(spans, margin, p_answer, p_answer >= threshold)

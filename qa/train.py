@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainConfig:
-    """Settings of one training run; the shipped reader used these defaults with max_steps=700 (see its model card)."""
+    """Settings of one training run; stage 1 of the shipped reader used these defaults with max_steps=700,
+    stage 2 the settings in `make train` (see the model card)."""
 
     out_dir: Path
     data_dir: Path | None = None

@@ -83,12 +83,12 @@ def test_load_refuses_a_folder_without_weights(tmp_path):
         Reader.load(tmp_path)
 
 
-def test_int8_reader_agrees_with_fp32():
+def test_int8_reader_agrees_with_fp32(reader):
     """answer() runs the encoder in int8; the fp32 weights it came from find the same answers."""
     import torch
 
     fp32 = Reader.load(quantize=False)
-    int8 = Reader.load()
+    int8 = reader
     assert any(isinstance(m, torch.nn.Linear) for m in fp32.model.modules())
     assert not any(type(m) is torch.nn.Linear for n, m in int8.model.named_modules() if n != "qa_outputs")
     for question in ["Who founded the Harbour Museum?", "When did the Harbour Museum open?"]:

@@ -21,6 +21,7 @@ app.add_typer(index_app, name="index")
 app.add_typer(reader_app, name="reader")
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: $DOCQA_HOME/index, the bundled article)")]
+Int8Opt = Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")]
 BAD_INPUT = 2
 
 
@@ -170,7 +171,7 @@ def evaluate_cmd(
     threshold: Annotated[
         float | None, typer.Option(help="answer when P(answer) >= this; 0 always answers (SQuAD v1.1 protocol); default: dev-optimal")
     ] = None,
-    int8: Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")] = True,
+    int8: Int8Opt = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """EM and F1 (overall, answerable, unanswerable) and latency of the reader on a SQuAD file."""
@@ -234,7 +235,7 @@ def reader_train(
 @reader_app.command("calibrate")
 def reader_calibrate(
     model: Annotated[Path, typer.Argument(help="reader folder to calibrate (calibration.json is written there)")],
-    int8: Annotated[bool, typer.Option("--int8/--fp32", help="calibrate the int8 encoder (as answer() runs it) or the fp32 one")] = True,
+    int8: Int8Opt = True,
 ) -> None:
     """Fit the no-answer probability and threshold on the dev part."""
     from qa.calibrate import calibrate
