@@ -8,7 +8,6 @@ Usage: python -m bench.rank_prior_bench [--limit N]
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import replace
 
 from index import shared_embeddings
@@ -17,7 +16,7 @@ from qa.e2e import article_documents
 from qa.pipeline import Pipeline, contexts_for
 from qa.reader import Reader, shared_reader
 from qa.retriever import HybridRetriever
-from qa.squad import default_data_dir, load_part, score
+from qa.squad import load_part, require_data_dir, score
 
 KS = (1, 2, 3, 4, 6)
 PENALTIES = (0.0, 0.5, 1.0, 2.0, 3.0)
@@ -58,9 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N dev questions")
     args = parser.parse_args()
-    if not (default_data_dir() / "splits.json").exists():
-        sys.exit(f"SQuAD data not found at {default_data_dir()}")
-    examples = load_part("dev")[: args.limit]
+    examples = load_part("dev", require_data_dir())[: args.limit]
     emb = shared_embeddings()
     reader = OncePerPassage(shared_reader())
     f1s: dict[tuple[int, float], list[tuple[bool, float]]] = {(k, lam): [] for k in KS for lam in PENALTIES}

@@ -3,22 +3,18 @@ document; for each question, is the paragraph holding the answer among the top 1
 
 from __future__ import annotations
 
-import sys
-
 from index import shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
 from qa.retriever import HybridRetriever
-from qa.squad import default_data_dir, load_examples
+from qa.squad import load_examples, require_data_dir
 
 MODES = ("dense", "bm25", "hybrid")
 KS = (1, 3, 5)
 
 
 def main() -> None:
-    data = default_data_dir()
-    if not (data / "splits.json").exists():
-        sys.exit(f"SQuAD data not found at {data}")
+    data = require_data_dir()
     examples = load_examples(data / "squad-v1.1-dev.json", "test")
     docs = article_documents(examples)
     emb = shared_embeddings()

@@ -115,6 +115,8 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
     The subject is the best span that ends before the verb ("refused") in its sentence; the object
     the best span after it in the same sentence, found in the first reading or, failing that, by
     asking "<subject> refused to meet whom?" of that passage. None when either side is missing.
+    The score is the lower P(answer) of the readings that gave the two sides: the subject is picked
+    by the verb rather than as the reader's top span, so its own span score says little.
     """
     threshold = ANSWER_PROBABILITY / 2
     found = pipeline.run(resolved, top_k)
@@ -146,10 +148,12 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
         ]
 
     objects = after_verb(located)
+    object_p = found.reading.p_answer
     if not objects:  # read just the rest of the subject's sentence, after the verb
         rest = Context(subject_ev.doc_id, verb_end, subject_ev.sentence_end, document[verb_end : subject_ev.sentence_end])
         second = pipeline.read(relation.object_question(subject_text), [rest])
         objects = after_verb([(s, pipeline.evidence(second, s)) for s in second.reading.spans])
+        object_p = second.reading.p_answer
     if not objects:
         return None
     object_span, object_ev = objects[0]
@@ -162,7 +166,7 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
     return Answer(
         question,
         f"{subject_text} -> {object_text}",
-        min(found.reading.p_answer, subject_span.score),
+        min(found.reading.p_answer, object_p),
         [subject_ev, object_ev],
         pipeline.alternatives(found, limit=2),
         parts=[subject_text, object_text],

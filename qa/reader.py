@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -226,9 +227,12 @@ _shared_lock = threading.Lock()
 
 
 def shared_reader() -> Reader:
-    """The shipped reader, loaded once per process."""
+    """The shipped reader, loaded once per process: int8 unless `$DOCQA_READER` says fp32."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = Reader.load()
+            precision = os.environ.get("DOCQA_READER", "int8").strip().lower()
+            if precision not in ("int8", "fp32"):
+                raise ValueError(f"DOCQA_READER must be int8 or fp32, not {precision!r}")
+            _shared = Reader.load(quantize=precision == "int8")
         return _shared

@@ -40,7 +40,7 @@ class HybridRetriever(BaseRetriever):
         """(passage index, score) best first, for the configured mode."""
         dense = bm25 = []
         if self.mode in ("dense", "hybrid"):
-            dense = self.index.dense_search(self.embeddings.encode([query])[0], self.fetch_k)
+            dense = self.index.dense_search(self.embeddings.encode_query(query), self.fetch_k)
         if self.mode in ("bm25", "hybrid"):
             bm25 = self.index.bm25.search(query, self.fetch_k)
         if self.mode == "dense":

@@ -41,6 +41,14 @@ def default_data_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "shared" / "data" / "squad"
 
 
+def require_data_dir() -> Path:
+    """The default data folder, or FileNotFoundError naming where the SQuAD data was looked for."""
+    data_dir = default_data_dir()
+    if not (data_dir / "splits.json").exists():
+        raise FileNotFoundError(f"SQuAD data not found at {data_dir} (splits.json is missing)")
+    return data_dir
+
+
 def _titles_for(splits: dict, part: str, file_name: str) -> set[str] | None:
     """The article titles of `file_name` in `part`: None means all of them, empty means none."""
     chosen = splits.get(part, {}).get(file_name)

@@ -13,7 +13,7 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from qa.squad import Example, load_part
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class TrainConfig:
     """Settings of one training run; stage 1 of the shipped reader used these defaults with max_steps=700,
-    stage 2 the settings in `make train` (see the model card)."""
+    the later stages the settings in `make train` (see the model card)."""
 
     out_dir: Path
     data_dir: Path | None = None
@@ -37,6 +37,7 @@ class TrainConfig:
     max_steps: int = 900  # as `docqa reader train`
     init_from: Path | None = None  # a saved reader to go on training (a second schedule), instead of the base model
     unanswerable_repeat: int = 1  # times each window of an unanswerable question appears per epoch
+    other_paragraph: float = 0.0  # share of answerable questions also shown, as unanswerable, with another paragraph of their article
     max_length: int = MAX_LENGTH
     stride: int = STRIDE
     keep_answerless: float = 0.3  # share kept of windows that miss the answer of an answerable question
@@ -53,14 +54,37 @@ class Labeled:
     end: int
 
 
+def other_paragraph_negatives(examples: list[Example], share: float, rng: random.Random) -> list[Example]:
+    """Answerable questions paired with another paragraph of the same article, as unanswerable.
+
+    At answer time the retriever hands the reader near-miss passages of the same document; these
+    teach the [CLS] score to refuse them instead of picking a plausible span there.
+    """
+    paragraphs: dict[str, list[str]] = {}
+    for ex in examples:
+        if ex.context not in paragraphs.setdefault(ex.title, []):
+            paragraphs[ex.title].append(ex.context)
+    negatives = []
+    for ex in examples:
+        others = [c for c in paragraphs[ex.title] if c != ex.context]
+        if ex.is_impossible or not others or rng.random() >= share:
+            continue
+        negatives.append(replace(ex, qid=ex.qid + "-other", context=rng.choice(others), answers=(), answer_starts=()))
+    return negatives
+
+
 def label_windows(tokenizer, examples: list[Example], cfg: TrainConfig, rng: random.Random) -> list[Labeled]:
     """Window every example and label each window with its answer's token span, or [CLS] (0, 0)."""
+    negatives = other_paragraph_negatives(examples, cfg.other_paragraph, rng) if cfg.other_paragraph else []
+    examples = examples + negatives
     windows = make_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], cfg.max_length, cfg.stride)
     labeled = []
+    first_negative = len(examples) - len(negatives)
     for w in windows:
         ex = examples[w.example]
         if ex.is_impossible:
-            labeled.extend(Labeled(w, 0, 0) for _ in range(cfg.unanswerable_repeat))
+            repeat = 1 if w.example >= first_negative else cfg.unanswerable_repeat
+            labeled.extend(Labeled(w, 0, 0) for _ in range(repeat))
             continue
         start_char = ex.answer_starts[0]
         span = token_span(w, start_char, start_char + len(ex.answers[0]))

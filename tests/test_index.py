@@ -37,10 +37,23 @@ def test_round_trip_keeps_passages_vectors_and_search(story_index):
     assert index.dense.ntotal == len(index.passages) == index.manifest.passages == 5
     from index import shared_embeddings
 
-    best, _ = index.dense_search(shared_embeddings().encode(["How much did the steam tug cost?"])[0], 3)[0]
+    best, _ = index.dense_search(shared_embeddings().encode_query("How much did the steam tug cost?"), 3)[0]
     assert "Little Wren" in index.passages[best].text
     best, _ = index.bm25.search("steam tug Little Wren", 3)[0]
     assert "Little Wren" in index.passages[best].text
+
+
+def test_query_path_embeds_like_sentence_transformers():
+    """Queries skip the sentence-transformers import; their vectors must still match the documents' path."""
+    import numpy as np
+
+    from index import shared_embeddings
+
+    texts = ["Who refused to meet whom?", "x", "caf\u00e9 cr\u00e8me, d\u00e9j\u00e0 vu", " ".join(["tide"] * 400), STORY]
+    documents = shared_embeddings().encode(texts)
+    queries = np.stack([shared_embeddings().encode_query(t) for t in texts])
+    assert queries.shape == (5, 384) and queries.dtype == np.float32
+    assert np.abs(documents - queries).max() < 1e-5
 
 
 def test_rebuild_with_same_text_is_a_noop(tmp_path):

@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from qa.reader import MODEL_DIR, Reader, snap_to_words
 from tests.conftest import STORY
 
@@ -77,8 +79,6 @@ def test_concurrent_reads_agree(reader):
 
 
 def test_load_refuses_a_folder_without_weights(tmp_path):
-    import pytest
-
     with pytest.raises(FileNotFoundError, match="no reader weights"):
         Reader.load(tmp_path)
 
@@ -104,3 +104,12 @@ def test_passage_priors_decide_between_two_answers(reader):
         priors = [5.0 if i == favoured else 0.0 for i in range(2)]
         best = reader.read("When does the ferry to Skarn leave?", passages, threshold=0, priors=priors).best
         assert best is not None and best.passage == favoured
+
+
+def test_reader_precision_setting_is_checked(monkeypatch):
+    import qa.reader
+
+    monkeypatch.setattr(qa.reader, "_shared", None)
+    monkeypatch.setenv("DOCQA_READER", "fp16")
+    with pytest.raises(ValueError, match="int8 or fp32"):
+        qa.reader.shared_reader()

@@ -213,6 +213,9 @@ def reader_train(
     warmup: Annotated[float, typer.Option(help="share of the steps spent warming up")] = 0.1,
     init_from: Annotated[Path | None, typer.Option(help="a saved reader to go on training instead of the base model")] = None,
     unanswerable_repeat: Annotated[int, typer.Option(help="times each window of an unanswerable question is seen per epoch")] = 1,
+    other_paragraph: Annotated[
+        float, typer.Option(help="share of answerable questions also shown, as unanswerable, with another paragraph of their article")
+    ] = 0.0,
 ) -> None:
     """Fine-tune the reader on the train part; rerun the same command to resume after an interruption."""
     import logging
@@ -228,6 +231,7 @@ def reader_train(
         warmup=warmup,
         init_from=init_from,
         unanswerable_repeat=unanswerable_repeat,
+        other_paragraph=other_paragraph,
     )
     typer.echo(f"final model: {train(cfg)}")
 
