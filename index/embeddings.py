@@ -2,8 +2,8 @@
 
 Exposed as a LangChain `Embeddings`, so any LangChain vector store or chain can reuse it. Documents
 are embedded with sentence-transformers; a query goes through the same weights with plain
-transformers (mean pooling, then L2 norm, as the model's modules.json says), because importing
-sentence-transformers (it pulls in scikit-learn and SciPy) took more than half of answer()'s cold start.
+transformers (mean pooling, then L2 norm, as the model's modules.json says), so answering never
+imports sentence-transformers and the scikit-learn it pulls in.
 """
 
 from __future__ import annotations
