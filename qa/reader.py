@@ -98,7 +98,7 @@ class Reader:
         weights = path / "model.safetensors"
         if not weights.exists():
             raise FileNotFoundError(f"no reader weights at {weights}; train one with `docqa reader train`")
-        # from_pretrained skips the random initialisation that from_config runs (seconds of cold start)
+        # from_pretrained loads the weights without first initialising a model at random, as from_config does
         model = AutoModelForQuestionAnswering.from_pretrained(path, dtype=torch.float32, local_files_only=True)
         model.eval()
         if quantize:

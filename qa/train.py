@@ -75,11 +75,11 @@ def other_paragraph_negatives(examples: list[Example], share: float, rng: random
 
 def label_windows(tokenizer, examples: list[Example], cfg: TrainConfig, rng: random.Random) -> list[Labeled]:
     """Window every example and label each window with its answer's token span, or [CLS] (0, 0)."""
-    negatives = other_paragraph_negatives(examples, cfg.other_paragraph, rng) if cfg.other_paragraph else []
-    examples = examples + negatives
+    first_negative = len(examples)  # negatives go after the real examples and are not repeated
+    if cfg.other_paragraph:
+        examples = examples + other_paragraph_negatives(examples, cfg.other_paragraph, rng)
     windows = make_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], cfg.max_length, cfg.stride)
     labeled = []
-    first_negative = len(examples) - len(negatives)
     for w in windows:
         ex = examples[w.example]
         if ex.is_impossible:

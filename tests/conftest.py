@@ -16,7 +16,9 @@ from index.offline import go_offline  # noqa: E402
 
 go_offline()
 
-SQUAD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad"
+from qa.squad import default_data_dir  # noqa: E402
+
+SQUAD_DIR = default_data_dir()
 
 STORY = """\
 The Harbour Museum of Valmora opened in 1987 in a former grain warehouse beside the old docks.
