@@ -1,32 +1,38 @@
-"""index: turn documents into a persistent, searchable hybrid (FAISS + BM25) index."""
+"""index: turn documents into a persistent, searchable hybrid (FAISS + BM25) index.
 
-from index.build import BuildReport, add_documents, build_index, default_index_dir, docqa_home, ensure_default_index
-from index.documents import Document, read_document
-from index.embeddings import MiniLMEmbeddings, shared_embeddings
-from index.errors import CorruptIndexError, DocqaError, DocumentError, IndexNotFoundError, ModelMismatchError
-from index.passages import Passage, split_passages
-from index.store import Index, Manifest, load_index, read_manifest
+Names are imported on first use (PEP 562), so `index.offline` or `index.errors` load without FAISS.
+"""
 
-__all__ = [
-    "BuildReport",
-    "CorruptIndexError",
-    "DocqaError",
-    "Document",
-    "DocumentError",
-    "Index",
-    "IndexNotFoundError",
-    "Manifest",
-    "MiniLMEmbeddings",
-    "ModelMismatchError",
-    "Passage",
-    "add_documents",
-    "build_index",
-    "default_index_dir",
-    "docqa_home",
-    "ensure_default_index",
-    "load_index",
-    "read_document",
-    "read_manifest",
-    "shared_embeddings",
-    "split_passages",
-]
+from importlib import import_module
+
+_EXPORTS = {
+    "BuildReport": "index.build",
+    "add_documents": "index.build",
+    "build_index": "index.build",
+    "default_index_dir": "index.build",
+    "docqa_home": "index.build",
+    "ensure_default_index": "index.build",
+    "Document": "index.documents",
+    "read_document": "index.documents",
+    "MiniLMEmbeddings": "index.embeddings",
+    "shared_embeddings": "index.embeddings",
+    "CorruptIndexError": "index.errors",
+    "DocqaError": "index.errors",
+    "DocumentError": "index.errors",
+    "IndexNotFoundError": "index.errors",
+    "ModelMismatchError": "index.errors",
+    "Passage": "index.passages",
+    "split_passages": "index.passages",
+    "Index": "index.store",
+    "Manifest": "index.store",
+    "load_index": "index.store",
+    "read_manifest": "index.store",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'index' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

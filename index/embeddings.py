@@ -32,7 +32,10 @@ class MiniLMEmbeddings(Embeddings):
 
     def __init__(self, batch_size: int = BATCH_SIZE):
         self.batch_size = batch_size
-        self._lock = threading.Lock()
+        # fast tokenizers are not safe to share between threads: one lock per tokenizer, so a
+        # rebuild that is embedding documents does not hold up the queries of the same process
+        self._document_lock = threading.Lock()
+        self._query_lock = threading.Lock()
 
     @cached_property
     def model(self):
@@ -57,7 +60,7 @@ class MiniLMEmbeddings(Embeddings):
         """Embed texts in batches as a float32 array of shape (len(texts), 384)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:  # one encode at a time: the tokenizer is not safe to share between threads
+        with self._document_lock:
             vectors = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
@@ -71,7 +74,7 @@ class MiniLMEmbeddings(Embeddings):
         """One text as a normalised float32 vector of 384, equal to `encode([text])[0]` to float precision."""
         import torch
 
-        with self._lock, torch.inference_mode():
+        with self._query_lock, torch.inference_mode():
             tokenizer, encoder = self.query_model
             batch = tokenizer([text], truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
             hidden = encoder(**batch).last_hidden_state

@@ -1,6 +1,16 @@
-"""qa: answer questions from an index: hybrid retrieval, a trained extractive reader, `answer()`."""
+"""qa: answer questions from an index: hybrid retrieval, a trained extractive reader, `answer()`.
 
-from qa.answer import answer
+`answer` is imported on first use (PEP 562), so the reader and training code load without LangChain.
+"""
+
 from qa.types import Alternative, Answer, Evidence
 
 __all__ = ["Alternative", "Answer", "Evidence", "answer"]
+
+
+def __getattr__(name: str):
+    if name == "answer":
+        from qa.api import answer
+
+        return answer
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from index.build import build_index
 from index.documents import Document
-from qa.answer import answer
+from qa.api import answer
 from qa.evaluate import Figures, figures
 from qa.squad import Example
 

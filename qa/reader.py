@@ -114,7 +114,7 @@ class Reader:
 
         with self._tokenizer_lock:
             windows = make_windows(self.tokenizer, [question] * len(passages), passages, self.max_length, self.stride)
-        ids, types, mask = collate(windows, self.tokenizer.pad_token_id)
+        ids, types, mask = (t.to(self.model.device) for t in collate(windows, self.tokenizer.pad_token_id))
         with torch.inference_mode():
             out = self.model(input_ids=ids, token_type_ids=types, attention_mask=mask)
         return windows, out.start_logits.tolist(), out.end_logits.tolist()

