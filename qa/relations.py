@@ -36,8 +36,11 @@ class Relation:
 
 
 def parse_relation(question: str) -> Relation | None:
-    """A Relation when the question asks for two slots (a wh-word at both ends), else None."""
+    """A Relation when the question asks for two slots (a wh-word at both ends), else None.
+
+    The second wh-word must be lower case: "Who is the producer of Doctor Who?" ends in a name.
+    """
     m = _RELATION.match(question)
-    if not m or len(m.group("verb").split()) > 8:
+    if not m or len(m.group("verb").split()) > 8 or not m.group("obj")[0].islower():
         return None
     return Relation(question, m.group("verb"), m.group("wh"), m.group("obj"))

@@ -28,6 +28,7 @@ def test_relation_questions_split_into_two_slots():
     assert rel.anchor.search("President Barack Obama spoke by phone").group(0) == "spoke"
     assert parse_relation("Who refused to meet whom?").anchor.search("he refuses to").group(0) == "refuses"
     assert parse_relation("Who is Lavrov?") is None
+    assert parse_relation("Who followed Matt Smith in the role of Doctor Who?") is None
     assert parse_relation("What did Russia do?") is None
 
 
