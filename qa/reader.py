@@ -102,7 +102,7 @@ class Reader:
         model = AutoModelForQuestionAnswering.from_pretrained(path, dtype=torch.float32, local_files_only=True)
         model.eval()
         if quantize:
-            model = _int8(model)
+            model = quantize_int8(model)
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         calib_file = path / "calibration.json"
         calibration = Calibration(**json.loads(calib_file.read_text())) if calib_file.exists() else None
@@ -191,14 +191,23 @@ class Reader:
         return Reading(spans, margin, p_answer, p_answer >= threshold)
 
 
-def _int8(model):
-    """Dynamic int8 quantization of every linear layer but the span head, whose logits it would blur."""
+def quantize_int8(model, fp32_layers: Sequence[int] = ()):
+    """Dynamic int8 quantization (per channel) of the encoder's linear layers but those of `fp32_layers`.
+
+    The span head stays fp32: int8 would blur its logits. `python -m bench.quant_bench` measures
+    what keeping some encoder layers in fp32 wins back; `Reader.load` keeps none.
+    """
     import warnings
 
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    spec = {n: per_channel_dynamic_qconfig for n, m in model.named_modules() if isinstance(m, torch.nn.Linear) and n != "qa_outputs"}
+    kept = tuple(f"bert.encoder.layer.{i}." for i in fp32_layers)
+    spec = {
+        n: per_channel_dynamic_qconfig
+        for n, m in model.named_modules()
+        if isinstance(m, torch.nn.Linear) and n != "qa_outputs" and not n.startswith(kept)
+    }
     with warnings.catch_warnings():  # torch.ao's eager quantization warns that it will move to torchao
         warnings.simplefilter("ignore")
         return quantize_dynamic(model, spec, dtype=torch.qint8)
