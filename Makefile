@@ -60,8 +60,9 @@ examples: install
 	$(PY) -m bench.examples
 
 # Retrain the shipped reader in its four stages, each resumable, and calibrate it on dev. Stages 1-3 took
-# 80 + 77 + 80 minutes on 2 cores; stage 4 took 6 minutes on an H100 (--device auto picks a GPU when
-# torch sees one) and is 6x the steps of stage 3 on a CPU. The model card has the figures.
+# 80 + 77 + 80 minutes on 2 cores; stage 4 took about 4 minutes on an H100 shared with three other runs
+# (--device auto picks a GPU when torch sees one) and is 6x the steps of stage 3 on a CPU. The model
+# card has the figures.
 train: install
 	$(DOCQA) reader train --out runs/reader --max-steps 700
 	$(DOCQA) reader train --out runs/reader2 --init-from runs/reader/final --max-steps 700 \
