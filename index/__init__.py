@@ -10,7 +10,7 @@ _EXPORTS = {
     "add_documents": "index.build",
     "build_index": "index.build",
     "default_index_dir": "index.build",
-    "docqa_home": "index.build",
+    "docqa_home": "index.home",
     "ensure_default_index": "index.build",
     "Document": "index.documents",
     "read_document": "index.documents",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import numpy as np
 from index.documents import Document, as_document
 from index.embeddings import MODEL_NAME, MiniLMEmbeddings, shared_embeddings
 from index.errors import DocqaError, DocumentError
+from index.home import docqa_home
 from index.passages import split_passages
 from index.store import FORMAT_VERSION, Index, Manifest, create_index, load_index, read_manifest, save_index
 
@@ -29,15 +29,6 @@ class BuildReport:
     index_dir: Path
     changed: bool
     manifest: Manifest
-
-
-def docqa_home() -> Path:
-    """`$DOCQA_HOME`, else the per-user data folder (e.g. ~/.local/share/docqa)."""
-    if os.environ.get("DOCQA_HOME"):
-        return Path(os.environ["DOCQA_HOME"]).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("docqa", appauthor=False))
 
 
 def default_index_dir() -> Path:

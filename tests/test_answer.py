@@ -119,3 +119,20 @@ def test_read_contexts_keep_their_best_retrieval_rank(story_index):
     assert [c.rank for c in merged] == [0] and merged[0].text == STORY.strip()
     for c in apart + merged:
         assert index.documents[c.doc_id].text[c.start : c.end] == c.text
+
+
+def test_answering_imports_neither_torch_nor_transformers(article_index):
+    """Once the models are exported to ONNX (on the first answer), a new process answers without torch."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    answer("Who is Ukraine's foreign minister?")
+
+    code = (
+        "import sys; from qa import answer; result = answer('Who is Ukraine\\'s foreign minister?'); "
+        "print(result.text); print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["Andriy Deshchitsya", "[]"]

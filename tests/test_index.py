@@ -44,7 +44,7 @@ def test_round_trip_keeps_passages_vectors_and_search(story_index):
 
 
 def test_query_path_embeds_like_sentence_transformers():
-    """Queries skip the sentence-transformers import; their vectors must still match the documents' path."""
+    """Queries run on an ONNX export of the model; their vectors must still match the documents' path."""
     import numpy as np
 
     from index import shared_embeddings

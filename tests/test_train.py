@@ -22,9 +22,9 @@ EXAMPLES = [
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from transformers import AutoTokenizer
+    from tokenizers import Tokenizer
 
-    return AutoTokenizer.from_pretrained(MODEL_DIR, local_files_only=True)
+    return Tokenizer.from_file(str(MODEL_DIR / "tokenizer.json"))
 
 
 def test_negatives_pair_answerable_questions_with_another_paragraph_of_their_article():

@@ -11,9 +11,10 @@ import shutil
 import uuid
 from pathlib import Path
 
-from index.build import build_index, docqa_home
+from index.build import build_index
 from index.documents import Document, decode_text
 from index.errors import DocumentError
+from index.home import docqa_home
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ALLOWED_SUFFIXES = (".txt", ".md")
