@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from functools import lru_cache
 
 # A sentence ends at . ! or ? (optionally followed by closing quotes or brackets) then white space,
 # unless the word before the dot is a known abbreviation or a single initial, or the next word
@@ -43,9 +45,19 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+@lru_cache(maxsize=32)
+def _document_sentences(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of every sentence of a document, kept for the documents looked up lately:
+    every answer places its evidence and alternatives in their sentences."""
+    spans = sentence_spans(text)
+    return [a for a, _ in spans], [b for _, b in spans]
+
+
 def sentence_at(text: str, start: int, end: int) -> tuple[int, int]:
     """The span of the sentence(s) of `text` holding the characters [start, end)."""
-    spans = sentence_spans(text)
-    first = next((s for s in spans if s[1] > start), spans[-1])
-    last = next((s for s in spans if s[1] >= end), spans[-1])
-    return first[0], max(last[1], first[1])
+    starts, ends = _document_sentences(text)
+    if not ends:
+        return start, end
+    first = min(bisect_right(ends, start), len(ends) - 1)  # the first sentence ending after `start`
+    last = min(bisect_left(ends, end), len(ends) - 1)  # the first ending at or after `end`
+    return starts[first], max(ends[last], ends[first])

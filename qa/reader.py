@@ -25,6 +25,7 @@ from qa.windows import MAX_LENGTH, STRIDE, Window, collate, make_windows
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
 MAX_ANSWER_TOKENS = 30
 TOP_K = 20
+MAX_SPANS = 10  # answers a reading keeps, best first
 
 
 @dataclass(frozen=True)
@@ -189,20 +190,25 @@ class Reader:
         """Merge candidates with the same normalised text, rank them by logit + prior, decide answer / no answer."""
         from qa.squad import normalize_answer
 
-        merged: dict[str, tuple[float, tuple[int, int, int]]] = {}
-        for key, raw in best.items():
+        # best first, so the first span seen with a normalised text is its best: normalising (the
+        # slow part) stops once MAX_SPANS different answers are found
+        candidates = sorted(((raw + priors[key[0]], key) for key, raw in best.items()), key=lambda c: c[0], reverse=True)
+        ranked: list[tuple[float, tuple[int, int, int]]] = []
+        seen: set[str] = set()
+        for logit, key in candidates:
             p, start, end = key
-            logit = raw + priors[p]
             norm = normalize_answer(passages[p][start:end])
-            if norm and logit > merged.get(norm, (-math.inf, key))[0]:
-                merged[norm] = (logit, key)
-        ranked = sorted(merged.values(), key=lambda x: x[0], reverse=True)
+            if norm and norm not in seen:
+                seen.add(norm)
+                ranked.append((logit, key))
+                if len(ranked) == MAX_SPANS:
+                    break
         if not ranked:
             return Reading(margin=-math.inf)
         top, top_key = ranked[0]
         margin = best[top_key] - nulls[top_key[0]]
         p_answer = self.calibration.probability(margin)
-        spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked[:10]]
+        spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked]
         return Reading(spans, margin, p_answer, p_answer >= threshold)
 
 
