@@ -1,15 +1,16 @@
 """Retrieve passages, widen short ones with their neighbours, read them, and locate the answer.
 
-The chain is plain LangChain: `HybridRetriever | RunnableLambda(read)`, so either piece can be reused
-in another chain. News articles spread one fact over consecutive short paragraphs, so a retrieved
-passage shorter than NEIGHBOUR_BELOW characters is read together with the passages around it.
+The chain is plain LangChain: the `HybridRetriever` (a `BaseRetriever`) piped into the reader as a
+`RunnableLambda`, so either piece can be reused in another chain. News articles spread one fact
+over consecutive short paragraphs, so a retrieved passage shorter than NEIGHBOUR_BELOW characters
+is read together with the passages around it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
 from index.embeddings import MiniLMEmbeddings
 from index.sentences import sentence_at
@@ -89,7 +90,12 @@ class Pipeline:
         self.reader = reader
         self.rank_penalty = rank_penalty
         self.retriever = HybridRetriever(index=index, embeddings=embeddings, k=top_k)
-        self.chain: Runnable = RunnableParallel(question=RunnablePassthrough(), passages=self.retriever) | RunnableLambda(self._read)
+        # A sequence, not RunnableParallel(question=RunnablePassthrough(), passages=retriever): that
+        # ran the retriever on a new thread pool for every question, 4.5 ms of a 39 ms answer here.
+        self.chain: Runnable = RunnableLambda(self._retrieve, name="retrieve") | RunnableLambda(self._read, name="read")
+
+    def _retrieve(self, question: str, config: RunnableConfig) -> dict:
+        return {"question": question, "passages": self.retriever.invoke(question, config)}
 
     def _read(self, inputs: dict) -> Found:
         indexes = [d.metadata["index"] for d in inputs["passages"]]
