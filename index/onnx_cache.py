@@ -168,7 +168,7 @@ def _open(path: Path):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # errors only
     # Idle worker threads sleep instead of spinning: an answer runs the query encoder and then the
-    # reader, each with its own pool, and spinning pools took the cores from each other
-    # (`python -m bench.answer_bench`: warm p50 86-90 ms spinning, 54-58 ms not).
+    # reader, each with its own pool, and a pool that spins after its run takes the cores the next
+    # one needs.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

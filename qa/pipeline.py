@@ -91,7 +91,7 @@ class Pipeline:
         self.rank_penalty = rank_penalty
         self.retriever = HybridRetriever(index=index, embeddings=embeddings, k=top_k)
         # A sequence, not RunnableParallel(question=RunnablePassthrough(), passages=retriever): that
-        # ran the retriever on a new thread pool for every question, 4.5 ms of a 39 ms answer here.
+        # starts a thread pool for every question, to run the retriever beside a pass-through.
         self.chain: Runnable = RunnableLambda(self._retrieve, name="retrieve") | RunnableLambda(self._read, name="read")
 
     def _retrieve(self, question: str, config: RunnableConfig) -> dict:
