@@ -2,7 +2,7 @@
 
 The first use of a model folder exports it with torch (a few seconds), fuses attention, GELU and
 layer norms with ONNX Runtime's BERT optimizer and, when asked, quantizes the matrix products to
-int8 (dynamic, per channel; the output head stays fp32). Later processes only open the cached
+int8 (dynamic, per channel; embeddings and output head stay fp32). Later processes only open the cached
 file: importing torch and transformers was most of a cold start.
 """
 
