@@ -31,14 +31,14 @@ def cached_onnx(model_dir: Path, head: Head, int8: bool) -> Path:
     """The ONNX file of `model_dir` (a transformers BERT folder) with `head`, exported on first use.
 
     Cached under `$DOCQA_HOME/onnx`, keyed by the folder, its weights' size and modification time,
-    the head, the precision and RECIPE, so new weights get a new export.
+    the head, the precision and RECIPE: new weights get a new export, which replaces the old one.
     """
     model_dir = Path(model_dir).resolve()
-    weights = model_dir / "model.safetensors"
-    stat = weights.stat()
-    key = _stable_key(f"{model_dir}|{stat.st_size}|{stat.st_mtime_ns}|{head}|{int8}|{RECIPE}")
+    stat = (model_dir / "model.safetensors").stat()
+    # one name per folder, head and precision; the last part changes with the weights
+    prefix = f"{model_dir.name}-{_stable_key(str(model_dir))}-{head}-{'int8' if int8 else 'fp32'}"
     folder = docqa_home() / "onnx"
-    target = folder / f"{model_dir.name}-{head}-{'int8' if int8 else 'fp32'}-{key}.onnx"
+    target = folder / f"{prefix}-{_stable_key(f'{stat.st_size}|{stat.st_mtime_ns}|{RECIPE}')}.onnx"
     if target.exists():
         return target
     folder.mkdir(parents=True, exist_ok=True)
@@ -47,6 +47,9 @@ def cached_onnx(model_dir: Path, head: Head, int8: bool) -> Path:
         if not target.exists():
             log.info("exporting %s to ONNX (%s, %s), once: %s", model_dir, head, "int8" if int8 else "fp32", target)
             _build(model_dir, head, int8, target)
+            for old in folder.glob(f"{prefix}-*.onnx"):  # exports of weights since replaced
+                if old != target:
+                    old.unlink(missing_ok=True)
     return target
 
 

@@ -102,6 +102,19 @@ def test_a_cached_export_that_does_not_load_is_made_again(reader):
     assert again.read("When did the Harbour Museum open?", [STORY]).best.text == "1987"
 
 
+def test_new_weights_get_a_new_export_that_replaces_the_old(tmp_path):
+    import os
+    import shutil
+
+    folder = shutil.copytree(MODEL_DIR, tmp_path / "reader")
+    first = Reader.load(folder, quantize=False).spans.path
+    weights = folder / "model.safetensors"
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))  # as a retrain would
+    second = Reader.load(folder, quantize=False)
+    assert second.spans.path != first and second.spans.path.exists() and not first.exists()
+    assert second.read("When did the Harbour Museum open?", [STORY]).best.text == "1987"
+
+
 def _op_types(reader: Reader) -> set[str]:
     import onnx
 
