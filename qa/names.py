@@ -8,8 +8,10 @@ same document, so the answer says who is meant while the evidence stays the sent
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 _TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "secretary", "general", "sir", "lord", "mr.", "mrs.", "ms.", "dr."}
+_LINKS = {"the", "a", "an", "of", "and", "for", "in", "on", "at", "to", "by", "from", "with"}
 _NAME = r"(?:[A-Z][\w'\u2019-]+)"
 
 
@@ -54,9 +56,24 @@ def name_for_role(document: str, answer: str) -> str:
     return "" if qualifier else fallback
 
 
+def name_in_description(answer: str) -> str:
+    """ "the engineer Alan Stevenson" -> "Alan Stevenson": the name after a lower-case role, or "".
+
+    Only after a role noun: "the Bank of England" or "US Secretary of State John Kerry" give "".
+    """
+    words = answer.split()
+    tail = list(takewhile(_capitalised, reversed(words)))[::-1]
+    if len(tail) < 2 or len(tail) == len(words):
+        return ""
+    before = words[-len(tail) - 1]
+    if _capitalised(before) or before.lower() in _LINKS:
+        return ""
+    return " ".join(tail)
+
+
 def name_behind(document: str, answer: str) -> str:
     """The fuller name of the person an answer refers to, or "" when the answer is already as full."""
-    return full_name(document, answer) or name_for_role(document, answer)
+    return full_name(document, answer) or name_for_role(document, answer) or name_in_description(answer)
 
 
 def counterpart_name(document: str, answer: str, end: int, subject: str) -> str:

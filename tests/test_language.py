@@ -39,6 +39,10 @@ def test_names_behind_surnames_and_roles():
     assert name_behind(ARTICLE, "Dutch diplomat") == "Robert Serry"
     assert name_behind(ARTICLE, "Robert Serry") == ""
     assert name_behind(ARTICLE, "NATO") == ""
+    assert name_behind(ARTICLE, "the engineer Alan Stevenson") == "Alan Stevenson"
+    assert name_behind(ARTICLE, "former president Barack Obama") == "Barack Obama"
+    assert name_behind(ARTICLE, "the Bank of England") == ""
+    assert name_behind(ARTICLE, "US Secretary of State John Kerry") == ""
     end = ARTICLE.index("Ukrainian counterpart") + len("Ukrainian")
     assert counterpart_name(ARTICLE, "Ukrainian", end, "Russia's foreign minister") == "Andriy Deshchitsya"
     assert counterpart_name(ARTICLE, "his Ukrainian counterpart", end + 12, "Russia's foreign minister") == "Andriy Deshchitsya"
