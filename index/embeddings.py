@@ -59,6 +59,11 @@ class MiniLMEmbeddings(Embeddings):
         tokenizer.enable_truncation(MAX_TOKENS)
         return tokenizer, onnx_session(path, "pooled", int8=False)[1]
 
+    def load_query_encoder(self) -> None:
+        """Load the query encoder now (on the very first run, export it) rather than on the first query."""
+        with self._query_lock:
+            self.query_model  # noqa: B018
+
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Embed texts in batches as a float32 array of shape (len(texts), 384)."""
         if not texts:

@@ -50,7 +50,9 @@ def pipeline_for(index: str | Path | None = None) -> Pipeline:
         cached = _pipelines.get(index_dir)
         if cached and cached[0] == generation:
             return cached[1]
-        pipeline = Pipeline(load_index(index_dir), shared_reader(), shared_embeddings())
+        embeddings = shared_embeddings()
+        embeddings.load_query_encoder()  # both models load here, the reader too, not on the first question
+        pipeline = Pipeline(load_index(index_dir), shared_reader(), embeddings)
         _pipelines[index_dir] = (generation, pipeline)
         return pipeline
 

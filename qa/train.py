@@ -224,6 +224,7 @@ def train(cfg: TrainConfig) -> Path:
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
     # bf16 autocast on a GPU; on the CPU the shipped stages ran in fp32 and still do
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+    reader = Reader(TorchSpans(model), tokenizer.backend_tokenizer)  # reads dev with the weights as they train
 
     train_items = label_windows(tokenizer.backend_tokenizer, load_part("train", cfg.data_dir), cfg, rng)
     batches = length_grouped_batches(train_items, cfg.batch_size, rng)
@@ -284,14 +285,14 @@ def train(cfg: TrainConfig) -> Path:
             _save_checkpoint(model, optimizer, step, ckpt)
         if step % cfg.eval_every == 0 or step == cfg.max_steps:
             model.eval()
-            figures = evaluate(Reader(TorchSpans(model), tokenizer.backend_tokenizer), dev_sample)
+            figures = evaluate(reader, dev_sample)
             model.train()
             log.info("step %d dev-sample F1 %.1f EM %.1f", step, figures.f1, figures.em)
             metrics_log.write(json.dumps({"step": step, "dev_sample": asdict(figures)}) + "\n")
             metrics_log.flush()
             t0 = time.time()
     model.eval()
-    calibration, dev_f1 = calibrate(dev, read_all(Reader(TorchSpans(model), tokenizer.backend_tokenizer), dev)[0])
+    calibration, dev_f1 = calibrate(dev, read_all(reader, dev)[0])
     log.info("dev F1 %.2f on %d questions at P(answer) >= %.3f (%s encoder, fp32)", dev_f1, len(dev), calibration.threshold, device)
     metrics_log.write(json.dumps({"step": step, "dev_f1": dev_f1, "calibration": asdict(calibration)}) + "\n")
     metrics_log.close()

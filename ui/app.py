@@ -61,9 +61,7 @@ def _document(index_dir: Path, result: Answer | None) -> str:
 def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
     """Build the Blocks app over `index_dir` (default: the bundled article's index)."""
     default_dir = Path(index_dir) if index_dir else ensure_default_index()
-    # load the models and the index now, not on the first question (the very first run also exports
-    # the models to ONNX here)
-    pipeline_for(default_dir).retriever.embeddings.query_model  # noqa: B018
+    pipeline_for(default_dir)  # load models and index now (the very first run exports the models), not on the first question
 
     def ask(question: str, session_dir: str | None, history: list[tuple[str, str]] | None = None) -> Answer:
         try:
