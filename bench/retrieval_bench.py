@@ -1,40 +1,55 @@
-"""Retrieval quality on the SQuAD v1.1 test articles: each article's paragraphs form one indexed
-document; for each question, is the paragraph holding the answer among the top 1/3/5 passages?"""
+"""Retrieval quality: each article's paragraphs form one indexed document; for each answerable
+question, is the paragraph holding the answer among the top 1/2/3/5 passages?
+
+Usage: python -m bench.retrieval_bench [--part test|dev] [--weights W ...]
+`--part test` (default) uses the SQuAD v1.1 test articles, `--part dev` the answerable questions of
+the dev part (where the fusion weight was chosen); `--weights` adds a hybrid row per dense weight.
+"""
 
 from __future__ import annotations
+
+import argparse
 
 from index import shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
-from qa.retriever import HybridRetriever
-from qa.squad import load_examples, require_data_dir
+from qa.retriever import DENSE_WEIGHT, MODES, HybridRetriever
+from qa.squad import load_examples, load_part, require_data_dir
 
-MODES = ("dense", "bm25", "hybrid")
-KS = (1, 3, 5)
+KS = (1, 2, 3, 5)
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("test", "dev"), default="test")
+    parser.add_argument("--weights", type=float, nargs="*", default=[], help="extra dense weights for hybrid")
+    args = parser.parse_args()
     data = require_data_dir()
-    examples = load_examples(data / "squad-v1.1-dev.json", "test")
+    if args.part == "test":
+        examples, name = load_examples(data / "squad-v1.1-dev.json", "test"), "SQuAD v1.1 test articles"
+    else:
+        examples, name = [e for e in load_part("dev", data) if not e.is_impossible], "dev part, answerable questions"
+    settings = [(m, DENSE_WEIGHT) for m in MODES] + [("hybrid", w) for w in args.weights if w != DENSE_WEIGHT]
     docs = article_documents(examples)
     emb = shared_embeddings()
-    hits = {m: dict.fromkeys(KS, 0) for m in MODES}
+    hits = {s: dict.fromkeys(KS, 0) for s in settings}
     for title, doc in docs.items():
         index = index_documents([doc], emb)
         questions = [ex for ex in examples if ex.title == title]
-        for mode in MODES:
-            retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS), mode=mode)
+        for mode, weight in settings:
+            retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS), mode=mode, dense_weight=weight)
             for ex in questions:
                 gold_start = doc.text.index(ex.context)
                 gold_end = gold_start + len(ex.context)
                 ranked = [index.passages[i] for i, _ in retriever.ranked(ex.question)]
                 for k in KS:
                     if any(gold_start <= p.start and p.end <= gold_end for p in ranked[:k]):
-                        hits[mode][k] += 1
+                        hits[mode, weight][k] += 1
     n = len(examples)
-    print(f"SQuAD v1.1 test articles: {len(docs)} articles, {n} questions, recall of the gold paragraph")
-    for mode in MODES:
-        print(f"  {mode:7s} " + "  ".join(f"R@{k} {hits[mode][k] / n:.3f}" for k in KS))
+    print(f"{name}: {len(docs)} articles, {n} questions, recall of the gold paragraph")
+    for mode, weight in settings:
+        label = f"hybrid, dense weight {weight}" if mode == "hybrid" else mode
+        print(f"  {label:26s} " + "  ".join(f"R@{k} {hits[mode, weight][k] / n:.3f}" for k in KS))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from index.embeddings import MODEL_NAME, MiniLMEmbeddings, shared_embeddings
 from index.errors import DocqaError, DocumentError
 from index.home import docqa_home
 from index.passages import split_passages
-from index.store import FORMAT_VERSION, Index, Manifest, create_index, load_index, read_manifest, save_index
+from index.sentences import sentence_spans
+from index.store import FORMAT_VERSION, Index, Manifest, create_index, load_index, read_documents, read_manifest, save_index
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent / "data" / "article.txt"
 
@@ -71,23 +72,33 @@ def _current(index_dir: Path) -> Manifest | None:
 def index_documents(
     docs: list[Document], embeddings: MiniLMEmbeddings | None = None, progress: bool = False, reuse: Index | None = None
 ) -> Index:
-    """An in-memory index of `docs`; passages already embedded in `reuse` keep their vectors."""
+    """An in-memory index of `docs`: their passages, each with the vectors of its sentences.
+
+    Each sentence is embedded once (passages that overlap share it); sentences already embedded in
+    `reuse`, at the same place with the same text, keep their vectors.
+    """
     embeddings = embeddings or shared_embeddings()
     passages = [p for d in docs for p in split_passages(d.doc_id, d.text)]
-    known: dict[tuple[str, int, int, str], np.ndarray] = {}
-    if reuse is not None:
-        for p, v in zip(reuse.passages, reuse.vectors(), strict=True):
-            known[(p.doc_id, p.start, p.end, p.text)] = v
-    todo = [i for i, p in enumerate(passages) if (p.doc_id, p.start, p.end, p.text) not in known]
-    vectors = np.zeros((len(passages), embeddings.dimension), dtype=np.float32)
-    fresh = embeddings.encode([passages[i].text for i in todo], progress=progress)
-    for i, v in zip(todo, fresh, strict=True):
-        vectors[i] = v
-    for i, p in enumerate(passages):
-        key = (p.doc_id, p.start, p.end, p.text)
-        if key in known:
-            vectors[i] = known[key]
-    return create_index(docs, passages, vectors)
+    texts = {d.doc_id: d.text for d in docs}
+    per_passage = [[(p.doc_id, a, b, texts[p.doc_id][a:b]) for a, b in sentence_spans(texts[p.doc_id], p.start, p.end)] for p in passages]
+    known = _sentence_vectors(reuse) if reuse is not None else {}
+    todo = list(dict.fromkeys(key for keys in per_passage for key in keys if key not in known))
+    known.update(zip(todo, embeddings.encode([key[3] for key in todo], progress=progress), strict=True))
+    rows = [known[key] for keys in per_passage for key in keys]
+    vectors = np.stack(rows) if rows else np.zeros((0, embeddings.dimension), np.float32)
+    return create_index(docs, passages, vectors, [len(keys) for keys in per_passage])
+
+
+def _sentence_vectors(index: Index) -> dict[tuple[str, int, int, str], np.ndarray]:
+    """(doc id, start, end, text) -> vector for the sentences of an index (to reuse them)."""
+    known = {}
+    for i, p in enumerate(index.passages):
+        text = index.documents[p.doc_id].text
+        spans = sentence_spans(text, p.start, p.end)
+        vectors = index.sentences_of(i)
+        if len(spans) == len(vectors):  # else the index was split by another version of the splitter
+            known.update(((p.doc_id, a, b, text[a:b]), v) for (a, b), v in zip(spans, vectors, strict=True))
+    return known
 
 
 def build_index(sources: Iterable[Source] | Source, index_dir: str | Path | None = None, *, progress: bool = False) -> BuildReport:
@@ -134,8 +145,12 @@ def _same(manifest: Manifest, docs: list[Document]) -> bool:
 
 
 def ensure_default_index(index_dir: str | Path | None = None) -> Path:
-    """The default index folder, built from the bundled article on first use."""
+    """The default index folder: built from the bundled article on first use, and rebuilt from its
+    own documents when an older docqa wrote it in another format."""
     index_dir = Path(index_dir) if index_dir else default_index_dir()
-    if _current(index_dir) is None:
+    current = _current(index_dir)
+    if current is None:
         build_index([DEFAULT_DOCUMENT], index_dir)
+    elif current.format_version != FORMAT_VERSION:
+        build_index(read_documents(index_dir), index_dir)
     return index_dir

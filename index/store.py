@@ -1,10 +1,16 @@
-"""The on-disk index: FAISS vectors, passages and documents in JSON, a bm25s index, a manifest.
+"""The on-disk index: FAISS vectors, sentence vectors, passages and documents in JSON, a bm25s
+index, a manifest.
 
 Layout: `DIR/CURRENT` names the live generation folder `DIR/gen-*`. A build writes a new
 generation beside the live one and then swaps CURRENT in one atomic rename, so a crash mid-build
 leaves the old index loadable and a reader never sees half an index. Nothing is unpickled: FAISS
-reads its own format, bm25s arrays load with allow_pickle=False, the rest is JSON, and every file
-is checked against the SHA-256 recorded in the manifest before it is read.
+reads its own format, numpy and bm25s arrays load with allow_pickle=False, the rest is JSON, and
+every file is checked against the SHA-256 recorded in the manifest before it is read.
+
+Each passage has the vectors of its sentences (`sentences.npy`, passage by passage) and, in FAISS,
+their normalised mean. FAISS finds candidate passages; a candidate's dense score is then its best
+sentence's cosine, which finds the one sentence a question is about even in a long passage
+(`python -m bench.retrieval_bench` measures both).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +34,7 @@ from index.embeddings import DIMENSION, MODEL_NAME
 from index.errors import CorruptIndexError, IndexNotFoundError, ModelMismatchError
 from index.passages import Passage
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors
 CURRENT = "CURRENT"
 _REBUILD_HINT = "rebuild it with `docqa index build FILE... --index {dir}`"
 
@@ -107,8 +114,10 @@ class Index:
     manifest: Manifest
     documents: dict[str, Document]
     passages: list[Passage]
-    dense: object  # faiss.Index over normalised vectors (inner product == cosine)
+    dense: object  # faiss.Index over normalised passage vectors (inner product == cosine)
     bm25: BM25Index
+    sentence_vectors: np.ndarray  # (sentences, 384), normalised, passage by passage
+    sentence_rows: np.ndarray  # passage i's sentences are rows sentence_rows[i]:sentence_rows[i + 1]
     _by_doc: dict[str, list[tuple[int, int]]] | None = field(default=None, repr=False, compare=False)
 
     def dense_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -119,9 +128,16 @@ class Index:
         scores, ids = self.dense.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
-    def vectors(self) -> np.ndarray:
-        """All passage vectors, in passage order."""
-        return self.dense.reconstruct_n(0, self.dense.ntotal) if self.dense.ntotal else np.zeros((0, DIMENSION), np.float32)
+    def best_sentence_scores(self, vector: np.ndarray, passage_indexes: Iterable[int]) -> list[tuple[int, float]]:
+        """(passage index, cosine of its best sentence to the query vector), best first."""
+        vector = np.asarray(vector, dtype=np.float32)
+        rows = self.sentence_rows
+        scored = [(i, float((self.sentence_vectors[rows[i] : rows[i + 1]] @ vector).max())) for i in dict.fromkeys(passage_indexes)]
+        return sorted(scored, key=lambda x: (-x[1], x[0]))
+
+    def sentences_of(self, passage_index: int) -> np.ndarray:
+        """The sentence vectors of one passage."""
+        return self.sentence_vectors[self.sentence_rows[passage_index] : self.sentence_rows[passage_index + 1]]
 
     def passage_at(self, doc_id: str, offset: int) -> int:
         """Index of the passage of `doc_id` that holds character `offset` (the last one starting at or before it)."""
@@ -161,13 +177,19 @@ def _files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
 
 
-def create_index(documents: list[Document], passages: list[Passage], vectors: np.ndarray) -> Index:
-    """An in-memory index over the given passages and their normalised vectors."""
+def create_index(documents: list[Document], passages: list[Passage], sentence_vectors: np.ndarray, sentence_counts: list[int]) -> Index:
+    """An in-memory index over the given passages and the normalised vectors of their sentences
+    (`sentence_counts[i]` rows for passage i, in passage order)."""
     import faiss
 
+    if len(sentence_counts) != len(passages) or min(sentence_counts, default=1) < 1 or sum(sentence_counts) != len(sentence_vectors):
+        raise ValueError("every passage needs at least one sentence vector, and the counts must add up to the vectors")
+    sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, DIMENSION)
+    rows = np.concatenate([[0], np.cumsum(sentence_counts, dtype=np.int64)]).astype(np.int64)
     dense = faiss.IndexFlatIP(DIMENSION)
-    if len(vectors):
-        dense.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    if passages:
+        means = np.add.reduceat(sentence_vectors, rows[:-1], axis=0) / np.asarray(sentence_counts, dtype=np.float32)[:, None]
+        dense.add(np.ascontiguousarray(means / np.linalg.norm(means, axis=1, keepdims=True).clip(1e-12), dtype=np.float32))
     counts = {d.doc_id: 0 for d in documents}
     for p in passages:
         counts[p.doc_id] += 1
@@ -180,7 +202,8 @@ def create_index(documents: list[Document], passages: list[Passage], vectors: np
         passages=len(passages),
         files={},
     )
-    return Index(None, manifest, {d.doc_id: d for d in documents}, passages, dense, BM25Index.build([p.text for p in passages]))
+    bm25 = BM25Index.build([p.text for p in passages])
+    return Index(None, manifest, {d.doc_id: d for d in documents}, passages, dense, bm25, sentence_vectors, rows)
 
 
 def save_index(index: Index, index_dir: str | Path) -> Path:
@@ -194,6 +217,8 @@ def save_index(index: Index, index_dir: str | Path) -> Path:
     faiss.write_index(index.dense, str(tmp / "dense.faiss"))
     (tmp / "documents.json").write_text(json.dumps([asdict(d) for d in index.documents.values()], ensure_ascii=False), encoding="utf-8")
     (tmp / "passages.json").write_text(json.dumps([[p.doc_id, p.passage_id, p.start, p.end] for p in index.passages]), encoding="utf-8")
+    np.save(tmp / "sentences.npy", index.sentence_vectors, allow_pickle=False)
+    (tmp / "sentence_rows.json").write_text(json.dumps(index.sentence_rows.tolist()), encoding="utf-8")
     index.bm25.save(tmp / "bm25")
     manifest = Manifest(**{**asdict(index.manifest), "documents": index.manifest.documents, "files": _files(tmp)})
     (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
@@ -239,8 +264,10 @@ def live_generation(index_dir: str | Path) -> Path:
 
 def read_manifest(index_dir: str | Path) -> Manifest:
     """The manifest of the live generation (cheap: reads no vectors)."""
-    index_dir = Path(index_dir)
-    gen = live_generation(index_dir)
+    return _manifest_at(Path(index_dir), live_generation(index_dir))
+
+
+def _manifest_at(index_dir: Path, gen: Path) -> Manifest:
     try:
         return Manifest.from_json(json.loads((gen / "manifest.json").read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError) as err:
@@ -249,13 +276,31 @@ def read_manifest(index_dir: str | Path) -> Manifest:
         ) from None
 
 
+def read_documents(index_dir: str | Path) -> list[Document]:
+    """The documents of the live index, checked against the manifest, whatever its format version
+    (so an index written by an older docqa can be rebuilt from its own documents)."""
+    index_dir = Path(index_dir)
+    gen = live_generation(index_dir)
+    return _documents_at(index_dir, gen, _manifest_at(index_dir, gen))
+
+
+def _documents_at(index_dir: Path, gen: Path, manifest: Manifest) -> list[Document]:
+    hint = _REBUILD_HINT.format(dir=index_dir)
+    if _files(gen) != manifest.files:
+        raise CorruptIndexError(f"the index files at {gen} do not match their manifest checksums; {hint}")
+    try:
+        return [Document(**d) for d in json.loads((gen / "documents.json").read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError) as err:
+        raise CorruptIndexError(f"cannot read the documents of the index at {index_dir} ({err}); {hint}") from None
+
+
 def load_index(index_dir: str | Path) -> Index:
     """Load and verify the live index; a missing, corrupt or foreign-model index raises a clear error."""
     import faiss
 
     index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
     gen = live_generation(index_dir)
+    manifest = _manifest_at(index_dir, gen)
     hint = _REBUILD_HINT.format(dir=index_dir)
     if manifest.format_version != FORMAT_VERSION:
         raise CorruptIndexError(f"the index at {index_dir} has format {manifest.format_version}, this docqa reads {FORMAT_VERSION}; {hint}")
@@ -264,10 +309,8 @@ def load_index(index_dir: str | Path) -> Index:
             f"the index at {index_dir} was built with {manifest.embedding_model} ({manifest.dimension}-d), "
             f"but docqa embeds questions with {MODEL_NAME} ({DIMENSION}-d); vectors of two models cannot be compared; {hint}"
         )
-    if _files(gen) != manifest.files:
-        raise CorruptIndexError(f"the index files at {gen} do not match their manifest checksums; {hint}")
+    documents = _documents_at(index_dir, gen, manifest)
     try:
-        documents = [Document(**d) for d in json.loads((gen / "documents.json").read_text(encoding="utf-8"))]
         by_id = {d.doc_id: d for d in documents}
         passages = [
             Passage(doc_id, pid, start, end, by_id[doc_id].text[start:end])
@@ -275,8 +318,22 @@ def load_index(index_dir: str | Path) -> Index:
         ]
         dense = faiss.read_index(str(gen / "dense.faiss"))
         bm25 = BM25Index.load(gen / "bm25")
+        sentences = np.load(gen / "sentences.npy", allow_pickle=False)
+        rows = np.asarray(json.loads((gen / "sentence_rows.json").read_text(encoding="utf-8")), dtype=np.int64)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as err:
         raise CorruptIndexError(f"cannot read the index at {index_dir} ({err}); {hint}") from None
-    if dense.ntotal != len(passages) or dense.d != DIMENSION or len(passages) != manifest.passages:
-        raise CorruptIndexError(f"the index at {index_dir} is inconsistent ({dense.ntotal} vectors, {len(passages)} passages); {hint}")
-    return Index(gen, manifest, by_id, passages, dense, bm25)
+    consistent = (
+        dense.ntotal == len(passages) == manifest.passages
+        and dense.d == DIMENSION
+        and sentences.dtype == np.float32
+        and sentences.shape == (rows[-1] if len(rows) else -1, DIMENSION)
+        and len(rows) == len(passages) + 1
+        and rows[0] == 0
+        and bool((np.diff(rows) >= 1).all())
+    )
+    if not consistent:
+        raise CorruptIndexError(
+            f"the index at {index_dir} is inconsistent ({dense.ntotal} vectors, {len(passages)} passages, "
+            f"{len(sentences)} sentence vectors); {hint}"
+        )
+    return Index(gen, manifest, by_id, passages, dense, bm25, sentences, rows)

@@ -19,7 +19,7 @@ from index import (
     load_index,
     read_document,
 )
-from index.build import DEFAULT_DOCUMENT
+from index.build import DEFAULT_DOCUMENT, ensure_default_index
 from index.store import CURRENT, live_generation
 from tests.conftest import STORY
 
@@ -78,7 +78,9 @@ def test_add_document_keeps_the_others(tmp_path):
     after = load_index(tmp_path)
     assert list(after.documents) == ["article.txt", "penguins.txt"]
     assert len(after.passages) == len(before.passages) + 1
-    assert (after.vectors()[: len(before.passages)] == before.vectors()).all()  # reused, not re-embedded
+    kept = len(before.sentence_vectors)
+    assert (after.sentence_vectors[:kept] == before.sentence_vectors).all()  # reused, not re-embedded
+    assert len(after.sentence_vectors) == kept + 2  # the two sentences of SECOND
     assert not add_documents([Document("penguins.txt", SECOND)], tmp_path).changed
 
 
@@ -161,7 +163,9 @@ def test_missing_index_says_how_to_build(tmp_path):
         load_index(tmp_path / "nothing-here")
 
 
-@pytest.mark.parametrize("victim", ["dense.faiss", "passages.json", "documents.json", "bm25/params.index.json"])
+@pytest.mark.parametrize(
+    "victim", ["dense.faiss", "passages.json", "documents.json", "sentences.npy", "sentence_rows.json", "bm25/params.index.json"]
+)
 def test_corrupt_index_file_is_detected(tmp_path, victim):
     build_index([STORY], tmp_path)
     target = live_generation(tmp_path) / victim
@@ -178,6 +182,40 @@ def test_garbage_manifest_and_dangling_pointer(tmp_path):
     (tmp_path / CURRENT).write_text("gen-that-does-not-exist\n")
     with pytest.raises(CorruptIndexError, match="missing generation"):
         load_index(tmp_path)
+
+
+def test_index_of_an_older_format_is_refused_and_the_default_one_rebuilt_from_its_documents(tmp_path):
+    build_index([Document("harbour.txt", STORY)], tmp_path)
+    manifest_path = live_generation(tmp_path) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(CorruptIndexError, match="has format 1"):
+        load_index(tmp_path)
+    ensure_default_index(tmp_path)  # the user's own documents, not the bundled article
+    index = load_index(tmp_path)
+    assert [(d.doc_id, d.text) for d in index.documents.values()] == [("harbour.txt", STORY)]
+
+
+def test_a_passage_scores_its_best_sentence(story_index):
+    import numpy as np
+
+    from index import shared_embeddings
+    from index.sentences import sentence_spans
+
+    index = load_index(story_index)
+    emb = shared_embeddings()
+    query = emb.encode_query("Where did Holt fly to?")
+    text = index.documents["text-1"].text
+    (best, score), *_ = index.best_sentence_scores(query, range(len(index.passages)))
+    assert "Oslo" in index.passages[best].text
+    p = index.passages[best]
+    sentences = [text[a:b] for a, b in sentence_spans(text, p.start, p.end)]
+    assert len(sentences) == 2 == len(index.sentences_of(best))
+    assert score == pytest.approx(float((emb.encode(sentences) @ query).max()), abs=1e-5)
+    # the passage vector in FAISS is the normalised mean of its sentence vectors
+    mean = index.sentences_of(best).mean(axis=0)
+    assert np.allclose(index.dense.reconstruct(best), mean / np.linalg.norm(mean), atol=1e-6)
 
 
 def test_index_of_another_embedding_model_is_refused(tmp_path):
