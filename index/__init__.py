@@ -12,6 +12,7 @@ _EXPORTS = {
     "default_index_dir": "index.build",
     "docqa_home": "index.home",
     "ensure_default_index": "index.build",
+    "upgrade_index": "index.build",
     "Document": "index.documents",
     "read_document": "index.documents",
     "MiniLMEmbeddings": "index.embeddings",

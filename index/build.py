@@ -144,6 +144,13 @@ def _same(manifest: Manifest, docs: list[Document]) -> bool:
     )
 
 
+def upgrade_index(index_dir: str | Path | None = None, *, progress: bool = False) -> BuildReport:
+    """Rebuild an index from the documents it holds (after a docqa release changed the index
+    format or how text is split); a no-op when it is already current."""
+    index_dir = Path(index_dir) if index_dir else default_index_dir()
+    return build_index(read_documents(index_dir), index_dir, progress=progress)
+
+
 def ensure_default_index(index_dir: str | Path | None = None) -> Path:
     """The default index folder: built from the bundled article on first use, and rebuilt from its
     own documents when an older docqa wrote it in another format."""
@@ -152,5 +159,5 @@ def ensure_default_index(index_dir: str | Path | None = None) -> Path:
     if current is None:
         build_index([DEFAULT_DOCUMENT], index_dir)
     elif current.format_version != FORMAT_VERSION:
-        build_index(read_documents(index_dir), index_dir)
+        upgrade_index(index_dir)
     return index_dir

@@ -303,7 +303,10 @@ def load_index(index_dir: str | Path) -> Index:
     manifest = _manifest_at(index_dir, gen)
     hint = _REBUILD_HINT.format(dir=index_dir)
     if manifest.format_version != FORMAT_VERSION:
-        raise CorruptIndexError(f"the index at {index_dir} has format {manifest.format_version}, this docqa reads {FORMAT_VERSION}; {hint}")
+        raise CorruptIndexError(
+            f"the index at {index_dir} has format {manifest.format_version}, this docqa reads {FORMAT_VERSION}; "
+            f"rebuild it from its own documents with `docqa index upgrade --index {index_dir}`"
+        )
     if manifest.embedding_model != MODEL_NAME or manifest.dimension != DIMENSION:
         raise ModelMismatchError(
             f"the index at {index_dir} was built with {manifest.embedding_model} ({manifest.dimension}-d), "

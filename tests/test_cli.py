@@ -35,6 +35,20 @@ def test_build_info_ask_and_add(tmp_path):
     assert "penguins.txt" in docqa("index", "info", "--index", str(tmp_path / "ix")).stdout
 
 
+def test_upgrade_rebuilds_an_index_of_an_older_format_from_its_documents(tmp_path):
+    from index import build_index
+    from index.store import live_generation
+
+    build_index(["The Skerry Light was built in 1858.\n"], tmp_path / "ix")
+    manifest_path = live_generation(tmp_path / "ix") / "manifest.json"
+    manifest_path.write_text(json.dumps({**json.loads(manifest_path.read_text()), "format_version": 1}))
+    refused = docqa("ask", "When was the Skerry Light built?", "--index", str(tmp_path / "ix"))
+    assert refused.returncode == 2 and "docqa index upgrade" in refused.stderr
+    assert docqa("index", "upgrade", "--index", str(tmp_path / "ix"), "-q").stdout.endswith("built; 1 document(s), 1 passages\n")
+    assert "1858" in docqa("ask", "When was the Skerry Light built?", "--index", str(tmp_path / "ix")).stdout
+    assert "unchanged" in docqa("index", "upgrade", "--index", str(tmp_path / "ix"), "-q").stdout
+
+
 def test_no_answer_exits_zero_and_says_so(story_index):
     out = docqa("ask", "What is the population of Valmora?", "--index", str(story_index))
     assert out.returncode == 0

@@ -70,6 +70,14 @@ def index_add(
     _print_report(_guard(add_documents, list(files), index, progress=not quiet))
 
 
+@index_app.command("upgrade")
+def index_upgrade(index: IndexOpt = None, quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+    """Rebuild the index from the documents it holds (after an upgrade changed the index format)."""
+    from index.build import upgrade_index
+
+    _print_report(_guard(upgrade_index, index, progress=not quiet))
+
+
 @index_app.command("info")
 def index_info(index: IndexOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show the documents, passages and embedding model of an index."""
