@@ -22,11 +22,11 @@ from qa.types import Alternative, Evidence
 NEIGHBOUR_BELOW = 400
 # Passages read per question, and a prior subtracted from a span's logit per place its passage lost
 # in the retrieval ranking (the reader prefers the passages the retriever trusts unless another holds
-# a clearly better span). Chosen on dev with `python -m bench.rank_prior_bench --limit 600`. With the
-# shipped reader on ONNX Runtime, the default scores 61.3 (HasAns 57.2); reading only the top passage
-# 61.1 but 3.8 lower on the answerable ones; reading 3 to 6 passages gains at most 1.9 on the
-# answerable ones (304 questions: within noise) and loses up to 2.6 overall, for 1.5 to 3 times the
-# reading; other priors for two passages score 61.2 to 62.0, within noise too. So two stay, at 1.
+# a clearly better span). Chosen on dev with `python -m bench.rank_prior_bench --limit 600` (F1 all /
+# HasAns / NoAns): the default scores 62.4 / 59.1 / 65.9; reading only the top passage 61.0, 3.8
+# lower on the answerable ones; reading 3 to 6 passages gains nothing on the answerable ones and
+# loses 1 to 4.8 on the unanswerable ones, for 1.5 to 3 times the reading; other priors for two
+# passages score 62.1 to 62.4. So two stay, at 1.
 DEFAULT_TOP_K = 2
 RANK_PENALTY = 1.0
 # answer() answers when P(answer) >= 0.5, i.e. when the calibrated reader finds an answer more likely

@@ -260,13 +260,11 @@ def reader_calibrate(
     """Fit the no-answer probability and threshold on the dev part."""
     from qa.calibrate import calibrate
     from qa.evaluate import read_all
-    from qa.reader import Calibration, Reader
+    from qa.reader import Reader
     from qa.squad import load_part
 
     dev = load_part("dev")
-    reader = Reader.load(model, quantize=int8)
-    reader.calibration = Calibration()
-    readings, _ = read_all(reader, dev)
+    readings, _ = read_all(Reader.load(model, quantize=int8), dev)  # margins do not depend on the old calibration
     calibration, dev_f1 = calibrate(dev, readings)
     (model / "calibration.json").write_text(json.dumps(asdict(calibration), indent=1))
     typer.echo(f"{calibration}; dev F1 {dev_f1:.2f} on {len(dev)} questions")
