@@ -131,8 +131,7 @@ class Index:
     def best_sentence_scores(self, vector: np.ndarray, passage_indexes: Iterable[int]) -> list[tuple[int, float]]:
         """(passage index, cosine of its best sentence to the query vector), best first."""
         vector = np.asarray(vector, dtype=np.float32)
-        rows = self.sentence_rows
-        scored = [(i, float((self.sentence_vectors[rows[i] : rows[i + 1]] @ vector).max())) for i in dict.fromkeys(passage_indexes)]
+        scored = [(i, float((self.sentences_of(i) @ vector).max())) for i in dict.fromkeys(passage_indexes)]
         return sorted(scored, key=lambda x: (-x[1], x[0]))
 
     def sentences_of(self, passage_index: int) -> np.ndarray:
@@ -185,7 +184,7 @@ def create_index(documents: list[Document], passages: list[Passage], sentence_ve
     if len(sentence_counts) != len(passages) or min(sentence_counts, default=1) < 1 or sum(sentence_counts) != len(sentence_vectors):
         raise ValueError("every passage needs at least one sentence vector, and the counts must add up to the vectors")
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, DIMENSION)
-    rows = np.concatenate([[0], np.cumsum(sentence_counts, dtype=np.int64)]).astype(np.int64)
+    rows = np.concatenate([[0], np.cumsum(sentence_counts, dtype=np.int64)])
     dense = faiss.IndexFlatIP(DIMENSION)
     if passages:
         means = np.add.reduceat(sentence_vectors, rows[:-1], axis=0) / np.asarray(sentence_counts, dtype=np.float32)[:, None]
