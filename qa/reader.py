@@ -128,12 +128,12 @@ class Reader:
         calibration = Calibration(**json.loads(calib_file.read_text())) if calib_file.exists() else None
         return cls(spans, tokenizer, calibration)
 
-    def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], list, list]:
-        """Window every passage, run the model once over all windows, return start/end logits."""
+    def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], np.ndarray, np.ndarray]:
+        """Window every passage, run the model once over all windows, return start/end logits (float64)."""
         with self._tokenizer_lock:
             windows = make_windows(self.tokenizer, [question] * len(passages), passages, self.max_length, self.stride)
         start, end = self.spans(*collate(windows))
-        return windows, start.tolist(), end.tolist()
+        return windows, np.asarray(start, np.float64), np.asarray(end, np.float64)
 
     def read(
         self,
@@ -154,62 +154,70 @@ class Reader:
         if not passages or not any(p.strip() for p in passages):
             return Reading()
         windows, starts, ends = self.logits(question, passages)
-        best: dict[tuple[int, int, int], float] = {}
-        nulls = [math.inf] * len(passages)  # per passage, the lowest null logit over its windows
-        for w, s_log, e_log in zip(windows, starts, ends, strict=True):
-            nulls[w.example] = min(nulls[w.example], s_log[0] + e_log[0])
-            first, last = w.context_range
-            ctx_s = s_log[first : last + 1]
-            ctx_e = e_log[first : last + 1]
-            top_s = sorted(range(len(ctx_s)), key=ctx_s.__getitem__, reverse=True)[:TOP_K]
-            top_e = sorted(range(len(ctx_e)), key=ctx_e.__getitem__, reverse=True)[:TOP_K]
-            text = passages[w.example]
-            for i in top_s:
-                for j in top_e:
-                    if j < i or j - i + 1 > max_answer_tokens:
-                        continue
-                    start, end = snap_to_words(text, w.offsets[first + i][0], w.offsets[first + j][1])
-                    if "\n\n" in text[start:end]:  # an answer never runs across a paragraph break
-                        continue
-                    key = (w.example, start, end)
-                    logit = ctx_s[i] + ctx_e[j]
-                    if logit > best.get(key, -math.inf):
-                        best[key] = logit
         priors = list(priors) if priors is not None else [0.0] * len(passages)
         threshold = self.calibration.threshold if threshold is None else threshold
-        return self._rank(passages, best, priors, nulls, threshold)
+        nulls = [math.inf] * len(passages)  # per passage, the lowest null logit over its windows
+        pairs = []
+        for row, (w, s_log, e_log) in enumerate(zip(windows, starts, ends, strict=True)):
+            nulls[w.example] = min(nulls[w.example], s_log[0] + e_log[0])
+            pairs.append(_pairs(row, w, s_log, e_log, max_answer_tokens))
+        candidates = np.concatenate(pairs)
+        return self._rank(passages, windows, candidates, priors, nulls, threshold)
 
     def _rank(
         self,
         passages: Sequence[str],
-        best: dict[tuple[int, int, int], float],
+        windows: Sequence[Window],
+        candidates: np.ndarray,
         priors: list[float],
         nulls: list[float],
         threshold: float,
     ) -> Reading:
-        """Merge candidates with the same normalised text, rank them by logit + prior, decide answer / no answer."""
+        """Walk the token pairs by logit + prior, best first, mapping each to a span of its passage: a span
+        seen before got its best logit already, and a span with the normalised text of a kept one is
+        merged into it. Stops at MAX_SPANS answers; then decides answer / no answer."""
         from qa.squad import normalize_answer
 
-        # best first, so the first span seen with a normalised text is its best: normalising (the
-        # slow part) stops once MAX_SPANS different answers are found
-        candidates = sorted(((raw + priors[key[0]], key) for key, raw in best.items()), key=lambda c: c[0], reverse=True)
-        ranked: list[tuple[float, tuple[int, int, int]]] = []
-        seen: set[str] = set()
-        for logit, key in candidates:
-            p, start, end = key
-            norm = normalize_answer(passages[p][start:end])
-            if norm and norm not in seen:
-                seen.add(norm)
-                ranked.append((logit, key))
+        window_rows = candidates[:, 0].astype(int)
+        passage_of = np.array([w.example for w in windows])[window_rows]
+        ranked_logits = candidates[:, 1] + np.asarray(priors)[passage_of]
+        seen_spans: set[tuple[int, int, int]] = set()
+        seen_texts: set[str] = set()
+        ranked: list[tuple[float, float, tuple[int, int, int]]] = []  # (logit + prior, raw logit, span)
+        for c in np.argsort(-ranked_logits, kind="stable"):
+            w = windows[window_rows[c]]
+            text = passages[w.example]
+            start, end = snap_to_words(text, w.offsets[int(candidates[c, 2])][0], w.offsets[int(candidates[c, 3])][1])
+            key = (w.example, start, end)
+            if key in seen_spans or "\n\n" in text[start:end]:  # an answer never runs across a paragraph break
+                continue
+            seen_spans.add(key)
+            norm = normalize_answer(text[start:end])
+            if norm and norm not in seen_texts:
+                seen_texts.add(norm)
+                ranked.append((float(ranked_logits[c]), float(candidates[c, 1]), key))
                 if len(ranked) == MAX_SPANS:
                     break
         if not ranked:
             return Reading(margin=-math.inf)
-        top, top_key = ranked[0]
-        margin = best[top_key] - nulls[top_key[0]]
+        top, raw, (passage, _, _) = ranked[0]
+        margin = raw - nulls[passage]
         p_answer = self.calibration.probability(margin)
-        spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, (p, s, e) in ranked]
+        spans = [Span(passages[p][s:e], p, s, e, logit, p_answer * math.exp(logit - top)) for logit, _, (p, s, e) in ranked]
         return Reading(spans, margin, p_answer, p_answer >= threshold)
+
+
+def _pairs(row: int, window: Window, start_logits: np.ndarray, end_logits: np.ndarray, max_answer_tokens: int) -> np.ndarray:
+    """Candidate token spans of one window: rows of (window row, start + end logit, start token, end
+    token) for the TOP_K best starts and ends in its context that make a span of <= max_answer_tokens."""
+    first, last = window.context_range
+    s = start_logits[first : last + 1]
+    e = end_logits[first : last + 1]
+    top_s = np.argsort(-s, kind="stable")[:TOP_K]
+    top_e = np.argsort(-e, kind="stable")[:TOP_K]
+    length = top_e[None, :] - top_s[:, None]
+    a, b = np.nonzero((length >= 0) & (length < max_answer_tokens))
+    return np.stack([np.full(len(a), row), s[top_s[a]] + e[top_e[b]], first + top_s[a], first + top_e[b]], axis=1)
 
 
 def save_reader(model, tokenizer, path: str | Path, calibration: Calibration | None = None) -> None:
