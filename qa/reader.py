@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from qa.windows import MAX_LENGTH, STRIDE, Window, collate, make_windows
+from qa.windows import MAX_LENGTH, STRIDE, Window, collate, length_batches, make_windows
 
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
 MAX_ANSWER_TOKENS = 30
@@ -128,12 +128,19 @@ class Reader:
         calibration = Calibration(**json.loads(calib_file.read_text())) if calib_file.exists() else None
         return cls(spans, tokenizer, calibration)
 
-    def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], np.ndarray, np.ndarray]:
-        """Window every passage, run the model once over all windows, return start/end logits (float64)."""
+    def logits(self, question: str, passages: Sequence[str]) -> tuple[list[Window], list[np.ndarray], list[np.ndarray]]:
+        """Window every passage, run the model over the windows in batches of like length, and return
+        each window's start and end logits (float64, one value per token of the window)."""
         with self._tokenizer_lock:
             windows = make_windows(self.tokenizer, [question] * len(passages), passages, self.max_length, self.stride)
-        start, end = self.spans(*collate(windows))
-        return windows, np.asarray(start, np.float64), np.asarray(end, np.float64)
+        starts: list[np.ndarray] = [np.empty(0)] * len(windows)
+        ends: list[np.ndarray] = [np.empty(0)] * len(windows)
+        for batch in length_batches(windows):
+            start, end = self.spans(*collate([windows[i] for i in batch]))
+            for row, i in enumerate(batch):
+                n = len(windows[i].input_ids)
+                starts[i], ends[i] = start[row, :n].astype(np.float64), end[row, :n].astype(np.float64)
+        return windows, starts, ends
 
     def read(
         self,

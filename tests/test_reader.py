@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from qa.reader import MODEL_DIR, Reader, snap_to_words
+from qa.windows import Window, length_batches
 from tests.conftest import STORY
 
 
@@ -45,6 +46,27 @@ def test_long_passage_is_read_in_windows(reader):
     best = reader.read("What was the lighthouse keeper called?", [text]).best
     assert best is not None and "Morag Dunn" in best.text
     assert text[best.start : best.end] == best.text
+
+
+def test_windows_of_unlike_length_run_in_separate_batches():
+    def window(tokens: int) -> Window:
+        return Window(0, [101] * tokens, [0] * tokens, [None] * tokens)
+
+    lengths = [100, 146, 256, 256, 120, 97]
+    batches = length_batches([window(n) for n in lengths])
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert batches == [[2, 3], [1], [4], [0, 5]]  # 100 and 97 pad 3%, 120 and 100 would pad 17%
+    for batch in batches:
+        width, real = max(lengths[i] for i in batch), sum(lengths[i] for i in batch)
+        assert width * len(batch) - real <= 0.05 * width * len(batch)
+
+
+def test_a_passage_scores_the_same_beside_a_much_shorter_one(reader):
+    # windows of unlike length run apart, so the int8 activations of one are not scaled by the other's
+    alone = reader.read("Who founded the Harbour Museum?", [STORY], threshold=0).best
+    beside = reader.read("Who founded the Harbour Museum?", [STORY, "The ferry leaves at noon."], threshold=0).best
+    assert (beside.passage, beside.text) == (0, alone.text)
+    assert beside.logit == pytest.approx(alone.logit, abs=1e-9)
 
 
 def test_spans_snap_to_whole_words():
