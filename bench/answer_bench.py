@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.timing import percentiles_ms, time_calls
+from bench.timing import machine, percentiles_ms, time_calls
 from index import ensure_default_index
 from ui.app import EXAMPLES
 
@@ -24,6 +24,7 @@ def _first_answer(index_dir: Path | None = None) -> str:
 
 
 def main() -> None:
+    print(f"machine: {machine()}")
     index_dir = ensure_default_index()  # the index exists, as after the first `make run`
     with tempfile.TemporaryDirectory() as home:  # no ONNX exports yet, as on a new install
         t = time.perf_counter()

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 
-from bench.timing import percentiles_ms, time_calls
+from bench.timing import machine, percentiles_ms, time_calls
 from index import build_index, load_index, shared_embeddings
 from index.build import DEFAULT_DOCUMENT
 from index.documents import Document
@@ -31,6 +31,7 @@ def one_megabyte_of_news() -> str:
 
 
 def main() -> None:
+    print(f"machine: {machine()}")
     emb = shared_embeddings()
     t = time.perf_counter()
     emb.encode(["warm up"])

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.timing import percentiles_ms
+from bench.timing import machine, percentiles_ms
 from ui.app import EXAMPLES
 
 USERS = 20
@@ -39,6 +39,7 @@ def _wait(url: str, timeout: float = 120) -> None:
 def main() -> None:
     from gradio_client import Client
 
+    print(f"machine: {machine()}")
     port = _port()
     url = f"http://127.0.0.1:{port}/"
     server = subprocess.Popen(
