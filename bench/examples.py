@@ -44,10 +44,11 @@ def main() -> None:
     text = table()
     print(text)
     readme = README.read_text(encoding="utf-8")
-    if START in readme and END in readme:
-        head, rest = readme.split(START, 1)
-        _, tail = rest.split(END, 1)
-        README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+    if START not in readme or END not in readme:
+        raise SystemExit(f"README.md has lost its {START} / {END} markers: put them around the table, then rerun")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

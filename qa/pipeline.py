@@ -3,7 +3,7 @@
 The chain is plain LangChain: the `HybridRetriever` (a `BaseRetriever`) piped into the reader as a
 `RunnableLambda`, so either piece can be reused in another chain. News articles spread one fact
 over consecutive short paragraphs, so a retrieved passage shorter than NEIGHBOUR_BELOW characters
-is read together with the passages around it.
+(about one sentence) is read together with the passages around it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,11 @@ from qa.reader import Reader, Reading, Span
 from qa.retriever import HybridRetriever
 from qa.types import Alternative, Evidence
 
-NEIGHBOUR_BELOW = 400
+# A passage shorter than this is read with its neighbours. Chosen with `python -m bench.neighbour_bench`
+# (dev part end to end, and the default article): below 200 characters a passage is a one-sentence
+# fragment whose fact often runs on into the next; longer ones mostly stand alone, and reading their
+# neighbours too gave distractors and time. 400 widened 11 more passages of the 29 of the article.
+NEIGHBOUR_BELOW = 200
 # Passages read per question, and a prior subtracted from a span's logit per place its passage lost
 # in the retrieval ranking (the reader prefers the passages the retriever trusts unless another holds
 # a clearly better span). Chosen on dev with `python -m bench.rank_prior_bench --limit 600` (F1 all /
@@ -55,12 +59,13 @@ class Found:
     reading: Reading
 
 
-def contexts_for(index: Index, passage_indexes: list[int]) -> list[Context]:
-    """Slices to read for the retrieved passages, short ones widened to their neighbours, overlaps merged."""
+def contexts_for(index: Index, passage_indexes: list[int], neighbour_below: int = NEIGHBOUR_BELOW) -> list[Context]:
+    """Slices to read for the retrieved passages, those shorter than `neighbour_below` characters
+    widened to their neighbours, overlaps merged."""
     slices: list[tuple[str, int, int, int]] = []
     for rank, i in enumerate(passage_indexes):
         p = index.passages[i]
-        if len(p.text) < NEIGHBOUR_BELOW:
+        if len(p.text) < neighbour_below:
             around = index.neighbours(i)
             slices.append((p.doc_id, index.passages[around[0]].start, index.passages[around[-1]].end, rank))
         else:
@@ -85,10 +90,12 @@ class Pipeline:
         embeddings: MiniLMEmbeddings,
         top_k: int = DEFAULT_TOP_K,
         rank_penalty: float = RANK_PENALTY,
+        neighbour_below: int = NEIGHBOUR_BELOW,
     ):
         self.index = index
         self.reader = reader
         self.rank_penalty = rank_penalty
+        self.neighbour_below = neighbour_below
         self.retriever = HybridRetriever(index=index, embeddings=embeddings, k=top_k)
         # A sequence, not RunnableParallel(question=RunnablePassthrough(), passages=retriever): that
         # starts a thread pool for every question, to run the retriever beside a pass-through.
@@ -99,7 +106,7 @@ class Pipeline:
 
     def _read(self, inputs: dict) -> Found:
         indexes = [d.metadata["index"] for d in inputs["passages"]]
-        return self.read(inputs["question"], contexts_for(self.index, indexes))
+        return self.read(inputs["question"], contexts_for(self.index, indexes, self.neighbour_below))
 
     def read(self, question: str, contexts: list[Context]) -> Found:
         priors = [-self.rank_penalty * c.rank for c in contexts]
