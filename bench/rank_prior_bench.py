@@ -1,6 +1,8 @@
 """How many retrieved passages to read (k) and how strongly to favour the higher-ranked ones (the
 rank penalty), end to end on the dev part: each dev article is indexed as one document and every
-question is retrieved and read as `answer()` does, at its threshold. Prints F1 for each setting.
+question is retrieved and read as `answer()` does, at its threshold. Prints F1 for each setting,
+then for reading the top 2 unless the top passage's fused score leads the second's by a margin
+(then the top one only), at answer()'s rank penalty.
 
 Usage: python -m bench.rank_prior_bench [--limit N]
 """
@@ -13,13 +15,14 @@ from dataclasses import replace
 from index import shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
-from qa.pipeline import Pipeline, contexts_for
+from qa.pipeline import RANK_PENALTY, Pipeline, contexts_for
 from qa.reader import Reader, shared_reader
 from qa.retriever import HybridRetriever
 from qa.squad import load_part, require_data_dir, score
 
 KS = (1, 2, 3, 4, 6)
 PENALTIES = (0.0, 0.5, 1.0, 2.0, 3.0)
+LEADS = (0.2, 0.3, 0.4, 0.5, 0.6)  # read the top 2 unless the top passage's fused score leads by this
 
 
 class OncePerPassage(Reader):
@@ -61,13 +64,21 @@ def main() -> None:
     emb = shared_embeddings()
     reader = OncePerPassage(shared_reader())
     f1s: dict[tuple[int, float], list[tuple[bool, float]]] = {(k, lam): [] for k in KS for lam in PENALTIES}
+    by_lead: dict[float, list[tuple[bool, float]]] = {lead: [] for lead in LEADS}
+    top_only = dict.fromkeys(LEADS, 0)
     for title, doc in article_documents(examples).items():
         index = index_documents([doc], emb)
         retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS))
-        pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in PENALTIES}
+        pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in (*PENALTIES, RANK_PENALTY)}
         for ex in (e for e in examples if e.title == title):
             reader.seen.clear()
-            ranked = [i for i, _ in retriever.ranked(ex.question)]
+            scored = retriever.ranked(ex.question)
+            ranked = [i for i, _ in scored]
+            for lead in LEADS:
+                sure = len(scored) > 1 and scored[0][1] - scored[1][1] >= lead
+                top_only[lead] += sure
+                best = pipelines[RANK_PENALTY].read(ex.question, contexts_for(index, ranked[: 1 if sure else 2])).reading.best
+                by_lead[lead].append((ex.is_impossible, score(best.text if best else "", ex)[1]))
             for k in KS:
                 contexts = contexts_for(index, ranked[:k])
                 for lam, pipeline in pipelines.items():
@@ -79,6 +90,13 @@ def main() -> None:
         has = [f for imp, f in rows if not imp]
         no = [f for imp, f in rows if imp]
         print(f"  k {k}  rank penalty {lam:3.1f}:  {_mean([f for _, f in rows]):5.1f} / {_mean(has):5.1f} / {_mean(no):5.1f}")
+    for lead, rows in by_lead.items():
+        has = [f for imp, f in rows if not imp]
+        no = [f for imp, f in rows if imp]
+        print(
+            f"  top 2 unless the top leads by >= {lead:.1f}, rank penalty {RANK_PENALTY:.1f}:"
+            f"  {_mean([f for _, f in rows]):5.1f} / {_mean(has):5.1f} / {_mean(no):5.1f}  (top 1 only: {top_only[lead]} questions)"
+        )
 
 
 if __name__ == "__main__":
