@@ -138,3 +138,25 @@ def test_answering_imports_neither_torch_nor_transformers(article_index):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["Andriy Deshchitsya", "[]"]
+
+
+def test_a_sure_top_passage_is_read_alone(story_index):
+    """The second passage is read only while the retriever is unsure: its top passage leads by < SURE_LEAD."""
+    from qa.api import pipeline_for
+    from qa.pipeline import SURE_LEAD, Pipeline
+
+    pipeline = pipeline_for(story_index)
+    always_two = Pipeline(pipeline.index, pipeline.reader, pipeline.retriever.embeddings, sure_lead=float("inf"))
+
+    def reads(found, passage_index: int) -> bool:
+        p = pipeline.index.passages[passage_index]
+        return any(c.doc_id == p.doc_id and c.start <= p.start and p.end <= c.end for c in found.contexts)
+
+    sure, unsure = "What does the café serve?", "Who founded the museum?"
+    (top, top_score), (second, second_score) = pipeline.retriever.ranked(sure)
+    assert top_score - second_score >= SURE_LEAD
+    assert reads(pipeline.run(sure), top) and not reads(pipeline.run(sure), second)
+    assert reads(always_two.run(sure), second)
+    (top, top_score), (second, second_score) = pipeline.retriever.ranked(unsure)
+    assert top_score - second_score < SURE_LEAD
+    assert reads(pipeline.run(unsure), top) and reads(pipeline.run(unsure), second)
