@@ -37,11 +37,12 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Figures for the README: index build speed, search latency, retrieval recall, passages read, int8 cost, answer() latency, web load.
+# Figures for the README: index build speed, search latency, retrieval recall, passages read and widened, int8 cost, answer() latency, web load.
 bench: install
 	$(PY) -m bench.index_bench
 	$(PY) -m bench.retrieval_bench
 	$(PY) -m bench.rank_prior_bench --limit 600
+	$(PY) -m bench.neighbour_bench
 	$(PY) -m bench.quant_bench
 	$(PY) -m bench.answer_bench
 	$(PY) -m bench.load_bench
