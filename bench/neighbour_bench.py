@@ -53,7 +53,7 @@ def main() -> None:
         pipeline = Pipeline(index, reader, emb)
         for ex in (e for e in examples if e.title == title):
             reader.seen.clear()
-            ranked = [i for i, _ in pipeline.retriever.ranked(ex.question)]  # the top 2, as answer() reads
+            ranked = [i for i, _ in pipeline.retriever.ranked(ex.question)]  # the top 2, without the sure-lead rule
             for n in LIMITS:
                 widened_questions[n] += any(len(index.passages[i].text) < n for i in ranked)
                 best = pipeline.read(ex.question, contexts_for(index, ranked, n)).reading.best

@@ -15,7 +15,7 @@ from dataclasses import replace
 from index import shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
-from qa.pipeline import RANK_PENALTY, Pipeline, contexts_for
+from qa.pipeline import RANK_PENALTY, Pipeline, contexts_for, top_is_sure
 from qa.reader import Reader, shared_reader
 from qa.retriever import HybridRetriever
 from qa.squad import load_part, require_data_dir, score
@@ -69,15 +69,16 @@ def main() -> None:
     for title, doc in article_documents(examples).items():
         index = index_documents([doc], emb)
         retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS))
-        pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in (*PENALTIES, RANK_PENALTY)}
+        pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in PENALTIES}
+        default = Pipeline(index, reader, emb)  # answer()'s rank penalty, for the lead rows
         for ex in (e for e in examples if e.title == title):
             reader.seen.clear()
             scored = retriever.ranked(ex.question)
             ranked = [i for i, _ in scored]
             for lead in LEADS:
-                sure = len(scored) > 1 and scored[0][1] - scored[1][1] >= lead
+                sure = top_is_sure([s for _, s in scored], lead)
                 top_only[lead] += sure
-                best = pipelines[RANK_PENALTY].read(ex.question, contexts_for(index, ranked[: 1 if sure else 2])).reading.best
+                best = default.read(ex.question, contexts_for(index, ranked[: 1 if sure else 2])).reading.best
                 by_lead[lead].append((ex.is_impossible, score(best.text if best else "", ex)[1]))
             for k in KS:
                 contexts = contexts_for(index, ranked[:k])
