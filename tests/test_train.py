@@ -8,7 +8,7 @@ import pytest
 
 from qa.reader import MODEL_DIR
 from qa.squad import Example
-from qa.train import TrainConfig, label_windows, other_paragraph_negatives
+from qa.train import TrainConfig, answer_removed_negatives, label_windows, other_paragraph_negatives
 
 MUSEUM = "The Harbour Museum of Valmora opened in 1987 in a former grain warehouse."
 TUG = "In 2019 the museum bought a steam tug called the Little Wren for 40,000 euros."
@@ -33,6 +33,20 @@ def test_negatives_pair_answerable_questions_with_another_paragraph_of_their_art
     assert [(n.qid, n.context) for n in negatives] == [("q1-other", TUG), ("q2-other", MUSEUM)]
     assert all(n.is_impossible for n in negatives)
     assert other_paragraph_negatives(EXAMPLES, 0.0, random.Random(0)) == []
+
+
+def test_negatives_drop_the_sentences_that_hold_the_answer():
+    story = f"{MUSEUM} {TUG} It is moored at the east quay."
+    examples = [
+        Example("t1", "Valmora", "What did the museum buy in 2019?", story, ("a steam tug",), (story.index("a steam tug"),)),
+        # the answer also stands in a sentence that survives: no negative
+        Example("t2", "Valmora", "Where is it moored?", story + " The east quay is old.", ("east quay",), (story.index("east quay"),)),
+        EXAMPLES[2],  # already unanswerable
+    ]
+    negatives = answer_removed_negatives(examples, 1.0, random.Random(0))
+    assert [(n.qid, n.context) for n in negatives] == [("t1-removed", f"{MUSEUM} It is moored at the east quay.")]
+    assert negatives[0].is_impossible
+    assert answer_removed_negatives(examples, 0.0, random.Random(0)) == []
 
 
 def test_windows_are_labelled_with_the_answer_or_cls(tokenizer, tmp_path):

@@ -224,6 +224,9 @@ def reader_train(
     other_paragraph: Annotated[
         float, typer.Option(help="share of answerable questions also shown, as unanswerable, with another paragraph of their article")
     ] = 0.0,
+    answer_removed: Annotated[
+        float, typer.Option(help="share of answerable questions also shown, as unanswerable, without their answer's sentences")
+    ] = 0.0,
     device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
     checkpoint_every: Annotated[int, typer.Option(help="steps between checkpoints")] = 100,
     eval_every: Annotated[int, typer.Option(help="steps between dev-sample evaluations")] = 250,
@@ -244,6 +247,7 @@ def reader_train(
         init_from=init_from,
         unanswerable_repeat=unanswerable_repeat,
         other_paragraph=other_paragraph,
+        answer_removed=answer_removed,
         device=device,
         checkpoint_every=checkpoint_every,
         eval_every=eval_every,
