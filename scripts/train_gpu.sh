@@ -29,22 +29,4 @@ run lr1e-4-long "${negatives[@]}" --learning-rate 1e-4 --max-steps $((5 * EPOCH)
 run lr1e-4-neg --unanswerable-repeat 5 --other-paragraph 0.3 --learning-rate 1e-4 --max-steps $((3 * EPOCH)) &
 wait
 
-# The last line of a finished run's metrics.jsonl holds its dev F1 at the fitted threshold.
-"$PY" - "$RUNS" <<'PY'
-import json, sys
-from pathlib import Path
-
-runs = Path(sys.argv[1])
-scores = {}
-for metrics in sorted(runs.glob("*/metrics.jsonl")):
-    last = json.loads(metrics.read_text().splitlines()[-1])
-    if "dev_f1" in last and (metrics.parent / "final" / "model.safetensors").exists():
-        scores[metrics.parent.name] = last["dev_f1"]
-        print(f"{metrics.parent.name}: dev F1 {last['dev_f1']:.2f} (fp32), threshold {last['calibration']['threshold']:.3f}")
-if scores:
-    best = max(scores, key=scores.get)
-    (runs / "best").write_text(best + "\n")
-    print(f"best: {best}")
-else:
-    sys.exit("no run finished")
-PY
+"$PY" "$(dirname "$0")/best_run.py" "$RUNS"

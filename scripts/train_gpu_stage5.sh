@@ -34,21 +34,4 @@ run op0.5 --other-paragraph 0.5 --learning-rate 5e-5 --seed 17 --max-steps 3000 
 run seed18 --other-paragraph 0.3 --learning-rate 5e-5 --seed 18 --max-steps 3000 --answer-removed 0.6 &
 wait
 
-"$PY" - "$RUNS" <<'PY'
-import json, sys
-from pathlib import Path
-
-runs = Path(sys.argv[1])
-scores = {}
-for metrics in sorted(runs.glob("*/metrics.jsonl")):
-    last = json.loads(metrics.read_text().splitlines()[-1])
-    if "dev_f1" in last and (metrics.parent / "final" / "model.safetensors").exists():
-        scores[metrics.parent.name] = last["dev_f1"]
-        print(f"{metrics.parent.name}: dev F1 {last['dev_f1']:.2f} (fp32), threshold {last['calibration']['threshold']:.3f}")
-if scores:
-    best = max(scores, key=scores.get)
-    (runs / "best").write_text(best + "\n")
-    print(f"best: {best}")
-else:
-    sys.exit("no run finished")
-PY
+"$PY" "$(dirname "$0")/best_run.py" "$RUNS"
