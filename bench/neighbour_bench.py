@@ -13,14 +13,14 @@ from __future__ import annotations
 import argparse
 
 from bench.examples import QUESTIONS
-from bench.rank_prior_bench import OncePerPassage, _mean
+from bench.rank_prior_bench import OncePerPassage, f1_split, scored
 from index import ensure_default_index, load_index, shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
 from qa.pipeline import Pipeline, contexts_for
 from qa.reader import shared_reader
 from qa.relations import parse_relation
-from qa.squad import load_part, require_data_dir, score
+from qa.squad import load_part, require_data_dir
 
 LIMITS = (0, 200, 300, 400)
 
@@ -56,17 +56,14 @@ def main() -> None:
             ranked = [i for i, _ in pipeline.retriever.ranked(ex.question)]  # the top 2, without the sure-lead rule
             for n in LIMITS:
                 widened_questions[n] += any(len(index.passages[i].text) < n for i in ranked)
-                best = pipeline.read(ex.question, contexts_for(index, ranked, n)).reading.best
-                rows[n].append((ex.is_impossible, score(best.text if best else "", ex)[1]))
+                rows[n].append(scored(ex, pipeline.read(ex.question, contexts_for(index, ranked, n))))
     n_no = sum(e.is_impossible for e in examples)
     print(f"dev part, end to end: {len(examples)} questions ({n_no} unanswerable); F1 all / HasAns / NoAns")
-    for n, scored in rows.items():
-        has = [f for imp, f in scored if not imp]
-        no = [f for imp, f in scored if imp]
-        all_ = [f for _, f in scored]
+    for n, f1s in rows.items():
         print(
-            f"  below {n:3d} chars: {_mean(all_):5.2f} / {_mean(has):5.2f} / {_mean(no):5.2f}"
-            f"  ({widened_questions[n]} questions with a passage widened)"
+            f"  below {n:3d} chars: "
+            + " / ".join(f"{f:5.2f}" for f in f1_split(f1s))
+            + f"  ({widened_questions[n]} questions with a passage widened)"
         )
 
 

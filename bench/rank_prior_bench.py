@@ -15,10 +15,10 @@ from dataclasses import replace
 from index import shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
-from qa.pipeline import RANK_PENALTY, Pipeline, contexts_for, top_is_sure
+from qa.pipeline import RANK_PENALTY, Found, Pipeline, contexts_for, top_is_sure
 from qa.reader import Reader, shared_reader
 from qa.retriever import HybridRetriever
-from qa.squad import load_part, require_data_dir, score
+from qa.squad import Example, load_part, require_data_dir, score
 
 KS = (1, 2, 3, 4, 6)
 PENALTIES = (0.0, 0.5, 1.0, 2.0, 3.0)
@@ -56,6 +56,17 @@ def _mean(values: list[float]) -> float:
     return 100 * sum(values) / len(values) if values else float("nan")
 
 
+def scored(example: Example, found: Found) -> tuple[bool, float]:
+    """(is the question unanswerable, F1 of the reading's answer, "" when it gives none)."""
+    best = found.reading.best
+    return example.is_impossible, score(best.text if best else "", example)[1]
+
+
+def f1_split(rows: list[tuple[bool, float]]) -> tuple[float, float, float]:
+    """F1 (0..100) over all rows, the answerable ones and the unanswerable ones, from `scored` rows."""
+    return _mean([f for _, f in rows]), _mean([f for imp, f in rows if not imp]), _mean([f for imp, f in rows if imp])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N dev questions")
@@ -73,30 +84,25 @@ def main() -> None:
         default = Pipeline(index, reader, emb)  # answer()'s rank penalty, for the lead rows
         for ex in (e for e in examples if e.title == title):
             reader.seen.clear()
-            scored = retriever.ranked(ex.question)
-            ranked = [i for i, _ in scored]
+            ranked_scores = retriever.ranked(ex.question)
+            ranked = [i for i, _ in ranked_scores]
             for lead in LEADS:
-                sure = top_is_sure([s for _, s in scored], lead)
+                sure = top_is_sure([s for _, s in ranked_scores], lead)
                 top_only[lead] += sure
-                best = default.read(ex.question, contexts_for(index, ranked[: 1 if sure else 2])).reading.best
-                by_lead[lead].append((ex.is_impossible, score(best.text if best else "", ex)[1]))
+                by_lead[lead].append(scored(ex, default.read(ex.question, contexts_for(index, ranked[: 1 if sure else 2]))))
             for k in KS:
                 contexts = contexts_for(index, ranked[:k])
                 for lam, pipeline in pipelines.items():
-                    best = pipeline.read(ex.question, contexts).reading.best
-                    f1s[k, lam].append((ex.is_impossible, score(best.text if best else "", ex)[1]))
+                    f1s[k, lam].append(scored(ex, pipeline.read(ex.question, contexts)))
     n_no = sum(e.is_impossible for e in examples)
     print(f"dev part, end to end: {len(examples)} questions ({n_no} unanswerable); F1 all / HasAns / NoAns")
     for (k, lam), rows in f1s.items():
-        has = [f for imp, f in rows if not imp]
-        no = [f for imp, f in rows if imp]
-        print(f"  k {k}  rank penalty {lam:3.1f}:  {_mean([f for _, f in rows]):5.1f} / {_mean(has):5.1f} / {_mean(no):5.1f}")
+        print(f"  k {k}  rank penalty {lam:3.1f}:  " + " / ".join(f"{f:5.1f}" for f in f1_split(rows)))
     for lead, rows in by_lead.items():
-        has = [f for imp, f in rows if not imp]
-        no = [f for imp, f in rows if imp]
         print(
-            f"  top 2 unless the top leads by >= {lead:.1f}, rank penalty {RANK_PENALTY:.1f}:"
-            f"  {_mean([f for _, f in rows]):5.1f} / {_mean(has):5.1f} / {_mean(no):5.1f}  (top 1 only: {top_only[lead]} questions)"
+            f"  top 2 unless the top leads by >= {lead:.1f}, rank penalty {RANK_PENALTY:.1f}:  "
+            + " / ".join(f"{f:5.1f}" for f in f1_split(rows))
+            + f"  (top 1 only: {top_only[lead]} questions)"
         )
 
 
