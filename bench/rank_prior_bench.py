@@ -4,19 +4,23 @@ question is retrieved and read as `answer()` does, at its threshold. Prints F1 f
 then for reading the top 2 unless the top passage's fused score leads the second's by a margin
 (then the top one only), at answer()'s rank penalty.
 
-Usage: python -m bench.rank_prior_bench [--limit N]
+Usage: python -m bench.rank_prior_bench [--limit N] [--reranker DIR]
+Retrieval is answer()'s hybrid ranking; `--reranker` reorders its top 6 with a reranker (qa.reranker)
+first, the trial that kept the reranker out of answer().
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 
 from index import shared_embeddings
 from index.build import index_documents
 from qa.e2e import article_documents
 from qa.pipeline import RANK_PENALTY, Found, Pipeline, contexts_for, top_is_sure
 from qa.reader import Reader, shared_reader
+from qa.reranker import RERANKER_DIR, Reranker
 from qa.retriever import HybridRetriever
 from qa.squad import Example, load_part, require_data_dir, score
 
@@ -70,16 +74,18 @@ def f1_split(rows: list[tuple[bool, float]]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="only the first N dev questions")
+    parser.add_argument("--reranker", type=Path, default=None, help=f"reranker folder (the shipped one: {RERANKER_DIR})")
     args = parser.parse_args()
     examples = load_part("dev", require_data_dir())[: args.limit]
     emb = shared_embeddings()
+    reranker = Reranker.load(args.reranker) if args.reranker else None
     reader = OncePerPassage(shared_reader())
     f1s: dict[tuple[int, float], list[tuple[bool, float]]] = {(k, lam): [] for k in KS for lam in PENALTIES}
     by_lead: dict[float, list[tuple[bool, float]]] = {lead: [] for lead in LEADS}
     top_only = dict.fromkeys(LEADS, 0)
     for title, doc in article_documents(examples).items():
         index = index_documents([doc], emb)
-        retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS))
+        retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS), reranker=reranker, rerank_k=max(KS))
         pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in PENALTIES}
         default = Pipeline(index, reader, emb)  # answer()'s rank penalty, for the lead rows
         for ex in (e for e in examples if e.title == title):
@@ -95,7 +101,8 @@ def main() -> None:
                 for lam, pipeline in pipelines.items():
                     f1s[k, lam].append(scored(ex, pipeline.read(ex.question, contexts)))
     n_no = sum(e.is_impossible for e in examples)
-    print(f"dev part, end to end: {len(examples)} questions ({n_no} unanswerable); F1 all / HasAns / NoAns")
+    ranking = "hybrid retrieval" if reranker is None else f"hybrid top {max(KS)} reranked"
+    print(f"dev part, end to end, {ranking}: {len(examples)} questions ({n_no} unanswerable); F1 all / HasAns / NoAns")
     for (k, lam), rows in f1s.items():
         print(f"  k {k}  rank penalty {lam:3.1f}:  " + " / ".join(f"{f:5.1f}" for f in f1_split(rows)))
     for lead, rows in by_lead.items():

@@ -22,7 +22,8 @@ from index.home import docqa_home
 
 log = logging.getLogger(__name__)
 
-Head = Literal["spans", "pooled"]  # start/end logits per token, or the mean-pooled, L2-normalised vector
+# start/end logits per token, the mean-pooled L2-normalised vector, or one relevance logit per input
+Head = Literal["spans", "pooled", "relevance"]
 RECIPE = 1  # bump when the export below changes what it writes: old cache files are then ignored
 OPSET = 17
 
@@ -75,12 +76,12 @@ def _export(model_dir: Path, head: Head, out: Path) -> None:
     """Trace the model with torch's TorchScript exporter: its graph of this BERT is one ORT's optimizer
     fuses fully, where torch.export's exporter, much slower here, left attention unfused."""
     import torch
-    from transformers import AutoModel, AutoModelForQuestionAnswering
+    from transformers import AutoModel, AutoModelForQuestionAnswering, AutoModelForSequenceClassification
 
     from index.offline import go_offline
 
     go_offline()
-    load = AutoModelForQuestionAnswering if head == "spans" else AutoModel
+    load = {"spans": AutoModelForQuestionAnswering, "pooled": AutoModel, "relevance": AutoModelForSequenceClassification}[head]
     # eager attention traces to plain ops that the optimizer recognises as BERT attention
     model = load.from_pretrained(model_dir, dtype=torch.float32, local_files_only=True, attn_implementation="eager").eval()
 
@@ -95,16 +96,17 @@ def _export(model_dir: Path, head: Head, out: Path) -> None:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             if head == "spans":
                 return out.start_logits, out.end_logits
+            if head == "relevance":
+                return out.logits[:, 0]
             weights = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
             pooled = (out.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=1)
 
-    outputs = ["start_logits", "end_logits"] if head == "spans" else ["embedding"]
+    outputs = {"spans": ["start_logits", "end_logits"], "pooled": ["embedding"], "relevance": ["relevance"]}[head]
     inputs = ["input_ids", "attention_mask", "token_type_ids"]
     example = torch.ones((2, 16), dtype=torch.long)
-    axes = {name: {0: "batch", 1: "tokens"} for name in inputs + outputs[:2]}
-    if head == "pooled":
-        axes["embedding"] = {0: "batch"}
+    axes = {name: {0: "batch", 1: "tokens"} for name in inputs}
+    axes.update({name: {0: "batch", 1: "tokens"} if head == "spans" else {0: "batch"} for name in outputs})
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter is deprecated and its tracer chatty
         torch.onnx.export(

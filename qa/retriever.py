@@ -1,14 +1,17 @@
-"""Hybrid retrieval as a LangChain retriever: dense search and BM25, fused by their scores.
+"""Hybrid retrieval as a LangChain retriever: dense search and BM25, fused by their scores, then
+optionally reranked by a cross-encoder.
 
 Dense scores are sentence-level: a passage scores the cosine of its best sentence to the question
 (candidates come from FAISS over passage vectors and from BM25), which suits questions about one
-fact in a long passage.
+fact in a long passage. With a `Reranker`, the top `rerank_k` fused passages are ordered by the
+cross-encoder's softmax over them instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -16,6 +19,7 @@ from pydantic import ConfigDict
 
 from index.embeddings import MiniLMEmbeddings
 from index.store import Index
+from qa.reranker import Reranker
 
 RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very top ranks
 FETCH_K = 20
@@ -24,6 +28,7 @@ FETCH_K = 20
 # 0.4 and 0.6 were lower, and min-max fusion beat reciprocal rank fusion at every k.
 DENSE_WEIGHT = 0.5
 MODES = ("dense", "bm25", "rrf", "hybrid")
+RERANK_K = 6  # fused passages the reranker orders
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -55,7 +60,8 @@ class HybridRetriever(BaseRetriever):
     """Top-k passages of an `Index` for a query.
 
     `mode` picks dense, bm25, their reciprocal rank fusion ("rrf") or their min-max score fusion
-    ("hybrid", the default: measured best by `python -m bench.retrieval_bench`).
+    ("hybrid", the default: measured best by `python -m bench.retrieval_bench`). A `reranker` orders
+    the top `rerank_k` of those by its own scores; a passage's score is then its share of the softmax.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -66,9 +72,27 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = FETCH_K
     mode: str = "hybrid"
     dense_weight: float = DENSE_WEIGHT
+    reranker: Reranker | None = None
+    rerank_k: int = RERANK_K
 
     def ranked(self, query: str) -> list[tuple[int, float]]:
-        """(passage index, score) best first, for the configured mode."""
+        """(passage index, score) best first: the first stage's, reranked when there is a reranker."""
+        if self.reranker is None:
+            return self.first_stage(query, self.k)
+        return self.reranked(query, self.first_stage(query, max(self.k, self.rerank_k)))[: self.k]
+
+    def reranked(self, query: str, candidates: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """`candidates` ordered by the reranker, each scored by its share of the softmax of their logits."""
+        if not candidates:
+            return []
+        logits = self.reranker.scores(query, [self.index.passages[i].text for i, _ in candidates])
+        shares = np.exp(logits - logits.max())
+        shares /= shares.sum()
+        order = sorted(range(len(candidates)), key=lambda j: (-shares[j], j))
+        return [(candidates[j][0], float(shares[j])) for j in order]
+
+    def first_stage(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(passage index, score) best first, the top `k` of the configured mode."""
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         dense = bm25 = []
@@ -80,12 +104,12 @@ class HybridRetriever(BaseRetriever):
             candidates = [i for i, _ in self.index.dense_search(vector, self.fetch_k)] + [i for i, _ in bm25]
             dense = self.index.best_sentence_scores(vector, candidates)[: self.fetch_k]
         if self.mode == "dense":
-            return dense[: self.k]
+            return dense[:k]
         if self.mode == "bm25":
-            return bm25[: self.k]
+            return bm25[:k]
         if self.mode == "rrf":
-            return reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in bm25]])[: self.k]
-        return min_max_fusion([dense, bm25], [self.dense_weight, 1.0 - self.dense_weight])[: self.k]
+            return reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in bm25]])[:k]
+        return min_max_fusion([dense, bm25], [self.dense_weight, 1.0 - self.dense_weight])[:k]
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
         docs = []

@@ -193,6 +193,28 @@ def resolve_device(name: str) -> str:
     return name
 
 
+def start_run(cfg) -> tuple[Path, random.Random, object]:
+    """Create the run folder of a training config (a dataclass with out_dir, seed and device), write
+    the config there, seed torch, and return (folder, seeded random, torch device)."""
+    import torch
+
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=1))
+    torch.manual_seed(cfg.seed)
+    return out, random.Random(cfg.seed), torch.device(resolve_device(cfg.device))
+
+
+def adamw(model, learning_rate: float, weight_decay: float):
+    """AdamW over the trainable parameters, without weight decay on biases and layer norms."""
+    import torch
+
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in params if not n.endswith("bias") and "LayerNorm" not in n]
+    no_decay = [p for n, p in params if n.endswith("bias") or "LayerNorm" in n]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=learning_rate)
+
+
 def _base_model_path() -> Path:
     """all-MiniLM-L6-v2 from its package (imported only when needed: a GPU machine going on from a
     saved reader may not have the package)."""
@@ -244,12 +266,7 @@ def train(cfg: TrainConfig) -> Path:
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=1))
-    rng = random.Random(cfg.seed)
-    torch.manual_seed(cfg.seed)
-    device = torch.device(resolve_device(cfg.device))
+    out, rng, device = start_run(cfg)
 
     model, tokenizer = _torch_reader(Path(cfg.init_from) if cfg.init_from else _base_model_path())
     model.to(device)
@@ -266,12 +283,7 @@ def train(cfg: TrainConfig) -> Path:
     dev = load_part("dev", cfg.data_dir)
     dev_sample = random.Random(cfg.seed).sample(dev, min(cfg.eval_sample, len(dev)))
 
-    decay = [p for n, p in model.named_parameters() if p.requires_grad and not n.endswith("bias") and "LayerNorm" not in n]
-    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and (n.endswith("bias") or "LayerNorm" in n)]
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.learning_rate,
-    )
+    optimizer = adamw(model, cfg.learning_rate, cfg.weight_decay)
     warmup = max(1, int(cfg.warmup * cfg.max_steps))
 
     def lr_factor(step: int) -> float:

@@ -1,7 +1,9 @@
-"""Print the dev F1 of each finished run under a folder and name the best in FOLDER/best.
+"""Print a dev figure of each finished run under a folder and name the best in FOLDER/best.
 
-The last line of a finished run's metrics.jsonl holds its dev F1 at the fitted threshold.
-Usage: python scripts/best_run.py RUNS_FOLDER
+The last line of a finished run's metrics.jsonl holds its dev figure: `dev_f1` for a reader (F1 at
+the fitted threshold), `dev_r1` for a reranker (share of dev questions whose answer's passage
+outscores the retriever's other top passages).
+Usage: python scripts/best_run.py RUNS_FOLDER [KEY]
 """
 
 import json
@@ -9,12 +11,14 @@ import sys
 from pathlib import Path
 
 runs = Path(sys.argv[1])
+key = sys.argv[2] if len(sys.argv) > 2 else "dev_f1"
 scores = {}
 for metrics in sorted(runs.glob("*/metrics.jsonl")):
     last = json.loads(metrics.read_text().splitlines()[-1])
-    if "dev_f1" in last and (metrics.parent / "final" / "model.safetensors").exists():
-        scores[metrics.parent.name] = last["dev_f1"]
-        print(f"{metrics.parent.name}: dev F1 {last['dev_f1']:.2f} (fp32), threshold {last['calibration']['threshold']:.3f}")
+    if key in last and (metrics.parent / "final" / "model.safetensors").exists():
+        scores[metrics.parent.name] = last[key]
+        threshold = f", threshold {last['calibration']['threshold']:.3f}" if "calibration" in last else ""
+        print(f"{metrics.parent.name}: {key} {last[key]:.4f} (fp32){threshold}")
 if not scores:
     sys.exit("no run finished")
 best = max(scores, key=scores.get)

@@ -18,7 +18,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Offline ques
 index_app = typer.Typer(no_args_is_help=True, help="Build, extend and inspect an index.")
 reader_app = typer.Typer(no_args_is_help=True, help="Train and calibrate the extractive reader.")
 app.add_typer(index_app, name="index")
+reranker_app = typer.Typer(no_args_is_help=True, help="Mine training groups for, and train, the passage reranker.")
 app.add_typer(reader_app, name="reader")
+app.add_typer(reranker_app, name="reranker")
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: $DOCQA_HOME/index, the bundled article)")]
 Int8Opt = Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")]
@@ -272,6 +274,42 @@ def reader_calibrate(
     calibration, dev_f1 = calibrate(dev, readings)
     (model / "calibration.json").write_text(json.dumps(asdict(calibration), indent=1))
     typer.echo(f"{calibration}; dev F1 {dev_f1:.2f} on {len(dev)} questions")
+
+
+@reranker_app.command("mine")
+def reranker_mine(
+    out: Annotated[Path, typer.Option(help="gzipped JSON of the groups")] = Path("runs/rerank/groups.json.gz"),
+    data_dir: Annotated[Path | None, typer.Option(help="SQuAD data folder with splits.json (default: ../shared/data/squad)")] = None,
+) -> None:
+    """Index each train and dev article and keep, per answerable question, its answer's passage and the
+    retriever's other top passages (needs the embedding model; a GPU does not help)."""
+    from qa.rerank_train import mine_groups, save_groups
+    from qa.squad import load_part
+
+    groups = {part: mine_groups(load_part(part, data_dir)) for part in ("train", "dev")}
+    save_groups(groups, out)
+    typer.echo(f"{len(groups['train'])} train and {len(groups['dev'])} dev groups in {out}")
+
+
+@reranker_app.command("train")
+def reranker_train(
+    groups: Annotated[Path, typer.Option(help="groups from `docqa reranker mine`")] = Path("runs/rerank/groups.json.gz"),
+    out: Annotated[Path, typer.Option(help="run folder: checkpoint, metrics, final model")] = Path("runs/rerank"),
+    epochs: Annotated[float, typer.Option(help="passes over the train groups")] = 1.0,
+    learning_rate: Annotated[float, typer.Option(help="peak learning rate")] = 3e-5,
+    batch_groups: Annotated[int, typer.Option(help="questions per step, each with its group of passages")] = 16,
+    seed: Annotated[int, typer.Option()] = 21,
+    init_from: Annotated[Path | None, typer.Option(help="starting weights (default: the shipped reader)")] = None,
+    device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
+) -> None:
+    """Train the reranker on the mined groups; rerun the same command to resume after an interruption."""
+    import logging
+
+    from qa.rerank_train import RerankConfig, train_reranker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    cfg = RerankConfig(groups, out, init_from, seed, batch_groups, learning_rate, epochs=epochs, device=device)
+    typer.echo(f"final model: {train_reranker(cfg)}")
 
 
 def main() -> None:
