@@ -122,7 +122,8 @@ def group_windows(tokenizer, group: Group, max_length: int = MAX_LENGTH) -> list
 
 @dataclass
 class RerankConfig:
-    """Settings of one reranker run (the shipped one: `make train-reranker`)."""
+    """Settings of one reranker run; the shipped reranker used learning_rate=5e-5 and epochs=2
+    (`scripts/train_gpu_reranker.sh` runs it beside two other schedules)."""
 
     groups: Path
     out_dir: Path
