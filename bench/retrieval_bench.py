@@ -5,7 +5,7 @@ Usage: python -m bench.retrieval_bench [--part test|dev] [--weights W ...] [--re
 `--part test` (default) uses the SQuAD v1.1 test articles, `--part dev` the answerable questions of
 the dev part (where the fusion weight was chosen); `--weights` adds a hybrid row per dense weight;
 each `--rerank-k` adds a row of the hybrid's top N reordered by the reranker (default: the shipped
-one, when there is one).
+one); `--rerank-k` with no number leaves those rows out.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("test", "dev"), default="test")
     parser.add_argument("--weights", type=float, nargs="*", default=[], help="extra dense weights for hybrid")
-    parser.add_argument("--reranker", type=str, default=str(RERANKER_DIR), help="reranker folder for the reranked rows")
+    parser.add_argument("--reranker", type=Path, default=RERANKER_DIR, help="reranker folder for the reranked rows")
     parser.add_argument("--rerank-k", type=int, nargs="*", default=[RERANK_K], help="hybrid passages the reranker orders")
     args = parser.parse_args()
     data = require_data_dir()
@@ -36,9 +36,8 @@ def main() -> None:
     else:
         examples, name = [e for e in load_part("dev", data) if not e.is_impossible], "dev part, answerable questions"
     settings = [(m, DENSE_WEIGHT, 0) for m in MODES] + [("hybrid", w, 0) for w in args.weights if w != DENSE_WEIGHT]
-    reranker = Reranker.load(args.reranker) if args.rerank_k and (Path(args.reranker) / "model.safetensors").exists() else None
-    if reranker is not None:
-        settings += [("hybrid", DENSE_WEIGHT, n) for n in args.rerank_k]
+    reranker = Reranker.load(args.reranker) if args.rerank_k else None  # a folder without weights is an error, not a missing row
+    settings += [("hybrid", DENSE_WEIGHT, n) for n in args.rerank_k]
     docs = article_documents(examples)
     emb = shared_embeddings()
     hits = {s: dict.fromkeys(KS, 0) for s in settings}

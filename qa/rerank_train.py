@@ -154,7 +154,7 @@ def train_reranker(cfg: RerankConfig) -> Path:
 
     from index.offline import go_offline
     from qa.reader import MODEL_DIR, save_reader
-    from qa.train import _load_checkpoint, _save_checkpoint, adamw, start_run
+    from qa.train import _load_checkpoint, _save_checkpoint, adamw, lr_factor, start_run
 
     go_offline()
     out, rng, device = start_run(cfg)
@@ -176,7 +176,6 @@ def train_reranker(cfg: RerankConfig) -> Path:
     log.info("%d train groups, %d steps of %d groups, on %s", len(train_groups), steps, cfg.batch_groups, device)
 
     optimizer = adamw(model, cfg.learning_rate, cfg.weight_decay)
-    warmup = max(1, int(cfg.warmup * steps))
 
     def score_batch(windows: list[Window]):
         ids, types, mask = (torch.from_numpy(t).to(device) for t in collate(windows))
@@ -200,9 +199,8 @@ def train_reranker(cfg: RerankConfig) -> Path:
     model.train()
     t0, loss_sum = time.time(), 0.0
     while step < steps:
-        lr = cfg.learning_rate * ((step + 1) / warmup if step < warmup else max(0.0, (steps - step) / (steps - warmup)))
         for g in optimizer.param_groups:
-            g["lr"] = lr
+            g["lr"] = cfg.learning_rate * lr_factor(step, steps, cfg.warmup)
         windows, sizes = [], []
         for i in batches[step]:
             ws = group_windows(tokenizer.backend_tokenizer, train_groups[i])

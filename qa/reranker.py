@@ -55,16 +55,3 @@ class Reranker:
             for row, i in enumerate(batch):
                 best[windows[i].example] = max(best[windows[i].example], float(logits[row]))
         return best
-
-
-_shared: Reranker | None = None
-_shared_lock = threading.Lock()
-
-
-def shared_reranker() -> Reranker:
-    """The shipped reranker, loaded once per process."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Reranker.load()
-        return _shared

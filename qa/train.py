@@ -205,6 +205,15 @@ def start_run(cfg) -> tuple[Path, random.Random, object]:
     return out, random.Random(cfg.seed), torch.device(resolve_device(cfg.device))
 
 
+def lr_factor(step: int, steps: int, warmup_share: float) -> float:
+    """The learning rate's share at `step` of `steps`: linear warm-up over `warmup_share` of the
+    steps, then linear decay to 0."""
+    warmup = max(1, int(warmup_share * steps))
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (steps - step) / (steps - warmup))
+
+
 def adamw(model, learning_rate: float, weight_decay: float):
     """AdamW over the trainable parameters, without weight decay on biases and layer norms."""
     import torch
@@ -284,12 +293,6 @@ def train(cfg: TrainConfig) -> Path:
     dev_sample = random.Random(cfg.seed).sample(dev, min(cfg.eval_sample, len(dev)))
 
     optimizer = adamw(model, cfg.learning_rate, cfg.weight_decay)
-    warmup = max(1, int(cfg.warmup * cfg.max_steps))
-
-    def lr_factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        return max(0.0, (cfg.max_steps - step) / (cfg.max_steps - warmup))
 
     ckpt = out / "checkpoint"
     step = _load_checkpoint(model, optimizer, ckpt) if (ckpt / "state.json").exists() else 0
@@ -302,7 +305,7 @@ def train(cfg: TrainConfig) -> Path:
     while step < cfg.max_steps:
         batch = batches[step]
         for g in optimizer.param_groups:
-            g["lr"] = cfg.learning_rate * lr_factor(step)
+            g["lr"] = cfg.learning_rate * lr_factor(step, cfg.max_steps, cfg.warmup)
         ids, types, mask = (torch.from_numpy(t).to(device) for t in collate([b.window for b in batch]))
         with autocast:
             out_ = model(

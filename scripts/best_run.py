@@ -14,7 +14,8 @@ runs = Path(sys.argv[1])
 key = sys.argv[2] if len(sys.argv) > 2 else "dev_f1"
 scores = {}
 for metrics in sorted(runs.glob("*/metrics.jsonl")):
-    last = json.loads(metrics.read_text().splitlines()[-1])
+    lines = metrics.read_text().splitlines()
+    last = json.loads(lines[-1]) if lines else {}  # a run stopped before its first line has none
     if key in last and (metrics.parent / "final" / "model.safetensors").exists():
         scores[metrics.parent.name] = last[key]
         threshold = f", threshold {last['calibration']['threshold']:.3f}" if "calibration" in last else ""

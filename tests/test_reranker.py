@@ -8,14 +8,15 @@ import pytest
 
 from index import load_index, shared_embeddings
 from qa.rerank_train import Group, group_windows, load_groups, mine_groups, save_groups
-from qa.reranker import Reranker, shared_reranker
+from qa.reranker import Reranker
 from qa.retriever import HybridRetriever
 from qa.squad import Example
 
 
 @pytest.fixture(scope="module")
 def reranker() -> Reranker:
-    return shared_reranker()
+    """The shipped reranker, loaded once for this module."""
+    return Reranker.load()
 
 
 def test_the_passage_that_answers_scores_highest(reranker):
