@@ -124,8 +124,13 @@ class Pipeline:
         indexes = [d.metadata["index"] for d in passages]
         return self.read(inputs["question"], contexts_for(self.index, indexes, self.neighbour_below))
 
+    def priors(self, question: str, contexts: list[Context]) -> list[float]:
+        """What is added to the logits of each context's spans: minus the rank penalty per place its
+        passage lost in the retrieval ranking."""
+        return [-self.rank_penalty * c.rank for c in contexts]
+
     def read(self, question: str, contexts: list[Context]) -> Found:
-        priors = [-self.rank_penalty * c.rank for c in contexts]
+        priors = self.priors(question, contexts)
         reading = self.reader.read(question, [c.text for c in contexts], threshold=ANSWER_PROBABILITY, priors=priors)
         return Found(question, contexts, reading)
 
