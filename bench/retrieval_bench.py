@@ -41,8 +41,10 @@ def main() -> None:
     docs = article_documents(examples)
     emb = shared_embeddings()
     hits = {s: dict.fromkeys(KS, 0) for s in settings}
+    passages = 0
     for title, doc in docs.items():
         index = index_documents([doc], emb)
+        passages += len(index.passages)
         questions = [ex for ex in examples if ex.title == title]
         for mode, weight, rerank_k in settings:
             retriever = HybridRetriever(
@@ -62,7 +64,11 @@ def main() -> None:
                     if any(gold_start <= p.start and p.end <= gold_end for p in ranked[:k]):
                         hits[mode, weight, rerank_k][k] += 1
     n = len(examples)
-    print(f"{name}: {len(docs)} articles, {n} questions, recall of the gold paragraph")
+    paragraphs = len({(ex.title, ex.context) for ex in examples})
+    print(
+        f"{name}: {len(docs)} articles of {paragraphs / len(docs):.1f} paragraphs ({passages / len(docs):.1f} passages) "
+        f"on average, {n} questions, recall of the gold paragraph"
+    )
     for mode, weight, rerank_k in settings:
         label = f"hybrid, dense weight {weight}" if mode == "hybrid" else mode
         label = f"hybrid top {rerank_k}, reranked" if rerank_k else label
