@@ -11,9 +11,10 @@ from pathlib import Path
 
 from index.build import build_index
 from index.documents import Document
-from qa.api import answer
-from qa.evaluate import Figures, figures
+from qa.api import answer, forget
+from qa.evaluate import FROM_GOLD, FROM_OTHER, NO_ANSWER, Figures, figures
 from qa.squad import Example
+from qa.types import Answer
 
 
 def article_documents(examples: Sequence[Example]) -> dict[str, Document]:
@@ -28,7 +29,7 @@ def article_documents(examples: Sequence[Example]) -> dict[str, Document]:
 def evaluate_end_to_end(examples: Sequence[Example], top_k: int | None = None) -> Figures:
     """Index each article in a temporary folder and answer every question through `answer()`."""
     docs = article_documents(examples)
-    predictions, times = [], []
+    predictions, times, origins = [], [], []
     with tempfile.TemporaryDirectory(prefix="docqa-e2e-") as tmp:
         dirs = {}
         for title, doc in docs.items():
@@ -37,6 +38,19 @@ def evaluate_end_to_end(examples: Sequence[Example], top_k: int | None = None) -
         for ex in examples:
             t = time.perf_counter()
             kwargs = {"top_k": top_k} if top_k else {}
-            predictions.append(answer(ex.question, index=dirs[ex.title], **kwargs).text)
+            result = answer(ex.question, index=dirs[ex.title], **kwargs)
             times.append((time.perf_counter() - t) * 1000)
-    return figures(examples, predictions, times)
+            predictions.append(result.text)
+            origins.append(_origin(result, docs[ex.title].text, ex.context))
+        for folder in dirs.values():  # answer() keeps every index it loaded until told to forget it
+            forget(folder)
+    return figures(examples, predictions, times, origins)
+
+
+def _origin(result: Answer, document: str, paragraph: str) -> str:
+    """Whether an answer came from the question's own paragraph of the article, another one, or none."""
+    if not result.found:
+        return NO_ANSWER
+    start = document.index(paragraph)
+    ev = result.evidence[0]
+    return FROM_GOLD if start <= ev.start and ev.end <= start + len(paragraph) else FROM_OTHER

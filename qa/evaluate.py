@@ -5,10 +5,23 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from qa.reader import Reader, Reading
 from qa.squad import Example, score
+
+# Where the prediction for an answerable question came from (`Figures.sources`).
+FROM_GOLD = "the answer's paragraph"
+FROM_OTHER = "another paragraph"
+NO_ANSWER = "no answer"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The answerable questions whose prediction came from one place, and their F1 (percent)."""
+
+    questions: int
+    f1: float
 
 
 @dataclass(frozen=True)
@@ -24,6 +37,9 @@ class Figures:
     no_ans_n: int
     p50_ms: float
     p95_ms: float
+    # answerable questions by where their prediction came from: it splits an end-to-end loss into
+    # answers from a wrong paragraph, refusals and worse spans
+    sources: dict[str, Source] = field(default_factory=dict)
 
 
 def read_all(reader: Reader, examples: Sequence[Example], threshold: float | None = None) -> tuple[list[Reading], list[float]]:
@@ -41,9 +57,19 @@ def prediction(reading: Reading) -> str:
     return best.text if best else ""
 
 
-def figures(examples: Sequence[Example], predictions: Sequence[str], times: Sequence[float]) -> Figures:
-    """Aggregate per-question EM/F1 into the figures the README and model card report."""
+def figures(
+    examples: Sequence[Example], predictions: Sequence[str], times: Sequence[float], origins: Sequence[str] | None = None
+) -> Figures:
+    """Aggregate per-question EM/F1 into the figures the README and model card report. `origins` says
+    where each prediction came from (FROM_GOLD, FROM_OTHER or NO_ANSWER); by default a prediction
+    comes from the gold paragraph, the only one a reader alone is given."""
     scores = [score(p, ex) for p, ex in zip(predictions, examples, strict=True)]
+    if origins is None:
+        origins = [FROM_GOLD if p else NO_ANSWER for p in predictions]
+    by_origin: dict[str, list[float]] = {FROM_GOLD: [], FROM_OTHER: [], NO_ANSWER: []}
+    for (_, f), ex, origin in zip(scores, examples, origins, strict=True):
+        if not ex.is_impossible:
+            by_origin[origin].append(f)
     has = [f for (_, f), ex in zip(scores, examples, strict=True) if not ex.is_impossible]
     no = [f for (_, f), ex in zip(scores, examples, strict=True) if ex.is_impossible]
     n = len(examples)
@@ -58,6 +84,7 @@ def figures(examples: Sequence[Example], predictions: Sequence[str], times: Sequ
         no_ans_n=len(no),
         p50_ms=statistics.median(times),
         p95_ms=qs[18],
+        sources={o: Source(len(fs), 100 * sum(fs) / len(fs) if fs else 0.0) for o, fs in by_origin.items()},
     )
 
 

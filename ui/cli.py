@@ -185,7 +185,7 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """EM and F1 (overall, answerable, unanswerable) and latency of the reader on a SQuAD file."""
-    from qa.evaluate import evaluate
+    from qa.evaluate import NO_ANSWER, evaluate
     from qa.reader import Reader
     from qa.squad import load_examples
 
@@ -211,6 +211,14 @@ def evaluate_cmd(
         typer.echo(f"  HasAns F1 {figures.has_ans_f1:.1f} ({figures.has_ans_n})")
     if figures.no_ans_f1 is not None:
         typer.echo(f"  NoAns F1 {figures.no_ans_f1:.1f} ({figures.no_ans_n})")
+    if figures.has_ans_f1 is not None:
+        typer.echo(
+            "  answerable questions by where the answer came from: "
+            + "; ".join(
+                f"{where} {s.questions}" + (f" (F1 {s.f1:.1f})" if s.questions and where != NO_ANSWER else "")
+                for where, s in figures.sources.items()
+            )
+        )
     typer.echo(f"  latency p50 {figures.p50_ms:.1f} ms  p95 {figures.p95_ms:.1f} ms per question")
 
 

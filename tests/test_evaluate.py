@@ -1,0 +1,39 @@
+"""Scoring end to end: the article is indexed, questions go through answer(), and each answer to an
+answerable question is traced to the paragraph it came from (real models, texts written for the tests)."""
+
+from qa.e2e import evaluate_end_to_end
+from qa.evaluate import FROM_GOLD, FROM_OTHER, NO_ANSWER, Source
+from qa.squad import Example
+from tests.conftest import STORY
+
+PARAGRAPHS = [p.strip() for p in STORY.split("\n\n") if p.strip()]
+
+
+def _example(qid: str, question: str, paragraph: int, answer: str = "") -> Example:
+    context = PARAGRAPHS[paragraph]
+    if not answer:
+        return Example(qid, "story", question, context, (), ())
+    return Example(qid, "story", question, context, (answer,), (context.index(answer),))
+
+
+def test_end_to_end_traces_each_answer_to_its_paragraph():
+    examples = [
+        _example("own", "When did the Harbour Museum open?", 0, "1987"),
+        # labelled with the café's paragraph, so the right answer comes from another one and scores 0
+        _example("other", "When did the Harbour Museum open?", 4, "Sundays"),
+        _example("none", "What is the population of Valmora?", 4, "fish soup"),
+        _example("unanswerable", "What is the population of Valmora?", 4),
+    ]
+    figures = evaluate_end_to_end(examples)
+    assert figures.n == 4 and figures.has_ans_n == 3 and figures.no_ans_n == 1
+    assert figures.sources == {FROM_GOLD: Source(1, 100.0), FROM_OTHER: Source(1, 0.0), NO_ANSWER: Source(1, 0.0)}
+    assert figures.no_ans_f1 == 100.0
+    assert figures.f1 == 50.0
+
+
+def test_a_reader_alone_answers_from_the_gold_paragraph_or_not_at_all():
+    from qa.evaluate import figures
+
+    examples = [_example("a", "When did the Harbour Museum open?", 0, "1987"), _example("b", "Who founded it?", 1, "Ines Calder")]
+    result = figures(examples, ["1987", ""], [20.0, 30.0])
+    assert result.sources == {FROM_GOLD: Source(1, 100.0), FROM_OTHER: Source(0, 0.0), NO_ANSWER: Source(1, 0.0)}
