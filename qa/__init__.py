@@ -3,9 +3,9 @@
 `answer` is imported on first use (PEP 562), so the reader and training code load without LangChain.
 """
 
-from qa.types import Alternative, Answer, Evidence
+from qa.types import Alternative, Answer, Evidence, Slice
 
-__all__ = ["Alternative", "Answer", "Evidence", "answer"]
+__all__ = ["Alternative", "Answer", "Evidence", "Slice", "answer"]
 
 
 def __getattr__(name: str):

@@ -11,11 +11,11 @@ from index.embeddings import shared_embeddings
 from index.store import live_generation, load_index
 from qa.followup import resolve
 from qa.names import counterpart_name, name_behind
-from qa.pipeline import ANSWER_PROBABILITY, DEFAULT_TOP_K, Context, Pipeline
+from qa.pipeline import ANSWER_PROBABILITY, DEFAULT_TOP_K, Context, Found, Pipeline
 from qa.reader import shared_reader
 from qa.relations import Relation, parse_relation
 from qa.squad import normalize_answer
-from qa.types import Answer, Evidence
+from qa.types import Answer, Evidence, Slice
 
 MAX_QUESTION_CHARS = 1000
 
@@ -82,6 +82,10 @@ def answer(
     return _single_answer(pipeline, question, resolved, top_k)
 
 
+def _read(found: Found) -> list[Slice]:
+    return [Slice(c.doc_id, c.start, c.end) for c in found.contexts]
+
+
 def _name(pipeline: Pipeline, evidence: Evidence, text: str) -> str:
     return name_behind(pipeline.index.documents[evidence.doc_id].text, text)
 
@@ -91,7 +95,7 @@ def _single_answer(pipeline: Pipeline, question: str, resolved: str, top_k: int)
     reading = found.reading
     if reading.best is None:
         closest = pipeline.evidence(found, reading.spans[0]) if reading.spans else None
-        return Answer(question, "", 1.0 - reading.p_answer, resolved_question=resolved, closest=closest)
+        return Answer(question, "", 1.0 - reading.p_answer, resolved_question=resolved, closest=closest, read=_read(found))
     best = reading.best
     evidence = pipeline.evidence(found, best)
     return Answer(
@@ -102,6 +106,7 @@ def _single_answer(pipeline: Pipeline, question: str, resolved: str, top_k: int)
         pipeline.alternatives(found),
         resolved_question=resolved,
         name=_name(pipeline, evidence, best.text),
+        read=_read(found),
     )
 
 
@@ -180,6 +185,7 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
         pipeline.alternatives(found, limit=2),
         parts=[subject_text, object_text],
         resolved_question=resolved,
+        read=_read(found),
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from index.build import build_index
 from index.documents import Document
 from qa.api import answer, forget
-from qa.evaluate import FROM_GOLD, FROM_OTHER, NO_ANSWER, Figures, figures
+from qa.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Figures, figures
 from qa.squad import Example
 from qa.types import Answer
 
@@ -41,16 +41,21 @@ def evaluate_end_to_end(examples: Sequence[Example], top_k: int | None = None) -
             result = answer(ex.question, index=dirs[ex.title], **kwargs)
             times.append((time.perf_counter() - t) * 1000)
             predictions.append(result.text)
-            origins.append(_origin(result, docs[ex.title].text, ex.context))
+            origins.append(_origin(result, docs[ex.title].text, ex))
         for folder in dirs.values():  # answer() keeps every index it loaded until told to forget it
             forget(folder)
     return figures(examples, predictions, times, origins)
 
 
-def _origin(result: Answer, document: str, paragraph: str) -> str:
-    """Whether an answer came from the question's own paragraph of the article, another one, or none."""
+def _origin(result: Answer, document: str, example: Example) -> str:
+    """Whether an answer came from the question's own paragraph of the article, from another one (with
+    or without a gold answer among what the reader read), or there is none."""
     if not result.found:
         return NO_ANSWER
-    start = document.index(paragraph)
+    start = document.index(example.context)
     ev = result.evidence[0]
-    return FROM_GOLD if start <= ev.start and ev.end <= start + len(paragraph) else FROM_OTHER
+    if start <= ev.start and ev.end <= start + len(example.context):
+        return FROM_GOLD
+    golds = [(start + a, start + a + len(text)) for text, a in zip(example.answers, example.answer_starts, strict=True)]
+    seen = any(s.start <= a and b <= s.end for s in result.read for a, b in golds)
+    return FROM_OTHER_READ if seen else FROM_OTHER_UNREAD

@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from qa.reader import Reader, Reading
 from qa.squad import Example, score
 
-# Where the prediction for an answerable question came from (`Figures.sources`).
+# Where the prediction for an answerable question came from (`Figures.sources`). End to end, an answer
+# from another paragraph is told apart by whether the reader also read the gold answer (a wrong
+# choice between the passages read) or not (a retrieval miss).
 FROM_GOLD = "the answer's paragraph"
-FROM_OTHER = "another paragraph"
+FROM_OTHER_READ = "another paragraph, the gold answer read too"
+FROM_OTHER_UNREAD = "another paragraph, the gold answer not read"
 NO_ANSWER = "no answer"
 
 
@@ -61,12 +64,12 @@ def figures(
     examples: Sequence[Example], predictions: Sequence[str], times: Sequence[float], origins: Sequence[str] | None = None
 ) -> Figures:
     """Aggregate per-question EM/F1 into the figures the README and model card report. `origins` says
-    where each prediction came from (FROM_GOLD, FROM_OTHER or NO_ANSWER); by default a prediction
-    comes from the gold paragraph, the only one a reader alone is given."""
+    where each prediction came from (FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD or NO_ANSWER); by
+    default a prediction comes from the gold paragraph, the only one a reader alone is given."""
     scores = [score(p, ex) for p, ex in zip(predictions, examples, strict=True)]
     if origins is None:
         origins = [FROM_GOLD if p else NO_ANSWER for p in predictions]
-    by_origin: dict[str, list[float]] = {FROM_GOLD: [], FROM_OTHER: [], NO_ANSWER: []}
+    by_origin: dict[str, list[float]] = {o: [] for o in (FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER)}
     for (_, f), ex, origin in zip(scores, examples, origins, strict=True):
         if not ex.is_impossible:
             by_origin[origin].append(f)

@@ -20,6 +20,15 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Slice:
+    """A slice of a document the reader read for an answer: document_text[start:end]."""
+
+    doc_id: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Alternative:
     """A runner-up answer with its score and evidence."""
 
@@ -41,6 +50,7 @@ class Answer:
     resolved_question: str = ""  # the question as read, after follow-up pronouns were resolved
     closest: Evidence | None = None  # on no answer: the best passage found, to offer the user
     name: str = ""  # the name behind a descriptive answer ("Russia's foreign minister" -> "Sergei Lavrov")
+    read: list[Slice] = field(default_factory=list)  # what the reader read: the retrieved passages, widened
 
     @property
     def found(self) -> bool:

@@ -2,7 +2,7 @@
 answerable question is traced to the paragraph it came from (real models, texts written for the tests)."""
 
 from qa.e2e import evaluate_end_to_end
-from qa.evaluate import FROM_GOLD, FROM_OTHER, NO_ANSWER, Source
+from qa.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Source
 from qa.squad import Example
 from tests.conftest import STORY
 
@@ -17,16 +17,26 @@ def _example(qid: str, question: str, paragraph: int, answer: str = "") -> Examp
 
 
 def test_end_to_end_traces_each_answer_to_its_paragraph():
-    examples = [
+    population = "What is the population of Valmora?"  # the story does not say
+    examples = [  # the article is rebuilt from the labelled paragraphs, in this order: the whole story
         _example("own", "When did the Harbour Museum open?", 0, "1987"),
-        # labelled with the café's paragraph, so the right answer comes from another one and scores 0
-        _example("other", "When did the Harbour Museum open?", 4, "Sundays"),
-        _example("none", "What is the population of Valmora?", 4, "fish soup"),
-        _example("unanswerable", "What is the population of Valmora?", 4),
+        _example("unanswerable-1", population, 1),
+        _example("unanswerable-2", population, 2),
+        # Labelled with other paragraphs, so the right answers come from elsewhere and score 0. The
+        # museum question is read in its own passage alone; the founder question in two, one of
+        # them the mayor's paragraph that holds its label.
+        _example("read", "Who founded the museum?", 3, "Tomas Brevik"),
+        _example("unread", "When did the Harbour Museum open?", 4, "Sundays"),
+        _example("none", population, 4, "fish soup"),
     ]
     figures = evaluate_end_to_end(examples)
-    assert figures.n == 4 and figures.has_ans_n == 3 and figures.no_ans_n == 1
-    assert figures.sources == {FROM_GOLD: Source(1, 100.0), FROM_OTHER: Source(1, 0.0), NO_ANSWER: Source(1, 0.0)}
+    assert figures.n == 6 and figures.has_ans_n == 4 and figures.no_ans_n == 2
+    assert figures.sources == {
+        FROM_GOLD: Source(1, 100.0),
+        FROM_OTHER_READ: Source(1, 0.0),
+        FROM_OTHER_UNREAD: Source(1, 0.0),
+        NO_ANSWER: Source(1, 0.0),
+    }
     assert figures.no_ans_f1 == 100.0
     assert figures.f1 == 50.0
 
@@ -36,4 +46,9 @@ def test_a_reader_alone_answers_from_the_gold_paragraph_or_not_at_all():
 
     examples = [_example("a", "When did the Harbour Museum open?", 0, "1987"), _example("b", "Who founded it?", 1, "Ines Calder")]
     result = figures(examples, ["1987", ""], [20.0, 30.0])
-    assert result.sources == {FROM_GOLD: Source(1, 100.0), FROM_OTHER: Source(0, 0.0), NO_ANSWER: Source(1, 0.0)}
+    assert result.sources == {
+        FROM_GOLD: Source(1, 100.0),
+        FROM_OTHER_READ: Source(0, 0.0),
+        FROM_OTHER_UNREAD: Source(0, 0.0),
+        NO_ANSWER: Source(1, 0.0),
+    }
