@@ -115,12 +115,11 @@ def main() -> None:
         retriever = HybridRetriever(index=index, embeddings=emb, k=max(KS), reranker=reranker, rerank_k=max(KS))
         pipelines = {lam: Pipeline(index, reader, emb, rank_penalty=lam) for lam in PENALTIES}
         default = Pipeline(index, reader, emb)  # answer()'s rank penalty, for the lead rows
-        priored = {
-            (w, lam): RerankerPrior(index, reader, emb, relevance, w, lam)
-            for w in RERANK_WEIGHTS
-            for lam in (0.0, RANK_PENALTY)
+        priored = (
+            {(w, lam): RerankerPrior(index, reader, emb, relevance, w, lam) for w in RERANK_WEIGHTS for lam in (0.0, RANK_PENALTY)}
             if reranker is not None
-        }
+            else {}
+        )
         for ex in (e for e in examples if e.title == title):
             reader.seen.clear()
             ranked_scores = retriever.ranked(ex.question)

@@ -73,7 +73,7 @@ def figures(
     for (_, f), ex, origin in zip(scores, examples, origins, strict=True):
         if not ex.is_impossible:
             by_origin[origin].append(f)
-    has = [f for (_, f), ex in zip(scores, examples, strict=True) if not ex.is_impossible]
+    has = [f for fs in by_origin.values() for f in fs]
     no = [f for (_, f), ex in zip(scores, examples, strict=True) if ex.is_impossible]
     n = len(examples)
     qs = statistics.quantiles(times, n=20) if len(times) > 1 else [times[0]] * 19
