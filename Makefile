@@ -7,8 +7,10 @@ DOCQA := $(VENV)/bin/docqa
 STAMP := $(VENV)/.installed-stamp
 SQUAD := ../shared/data/squad
 CHROMIUM := /usr/bin/chromium
+GPU_PY ?= python3
+OUT ?= runs/v2/out
 
-.PHONY: install run test lint format bench eval eval-e2e examples browser train train-gpu train-gpu-stage5 train-reranker clean
+.PHONY: install run test lint format bench eval eval-e2e examples browser train train-gpu train-gpu-stage5 gpu-payload train-gpu-v2 take-gpu-v2 clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -84,12 +86,19 @@ train-gpu: install
 train-gpu-stage5: install
 	PY=$(PY) scripts/train_gpu_stage5.sh $(SQUAD)
 
-# The passage reranker: mine (question, answer passage, retriever's other top passages) groups from the
-# train and dev articles on the CPU (about 24 minutes on 2 cores), then train three schedules from the
-# shipped reader on one GPU (about 4 and 8 minutes); the model card of qa/reranker_model has the figures.
-train-reranker: install
-	test -f runs/rerank/groups.json.gz || $(DOCQA) reranker mine --out runs/rerank/groups.json.gz
-	PY=$(PY) scripts/train_gpu_reranker.sh runs/rerank/groups.json.gz
+# Reader v2 on one lent GPU (docs/gpu-training.md). Here, `make gpu-payload` packs the train data
+# (.carry/squad-train.tar.xz) and checks that it and the working tree fit one device call. On the device
+# machine, where python3 has torch and nothing is installed, `make train-gpu-v2 OUT=$$OUT` tokenizes,
+# trains four runs side by side for about 8 minutes, calibrates them on dev and packs the best two.
+# Back here, `make take-gpu-v2 FROM=FOLDER` unpacks them and calibrates them in int8 beside the shipped reader.
+gpu-payload: install
+	$(PY) scripts/squad_payload.py pack $(SQUAD) .carry/squad-train.tar.xz
+
+train-gpu-v2:
+	PY=$(GPU_PY) bash scripts/train_gpu_v2.sh .carry/squad-train.tar.xz $(OUT)
+
+take-gpu-v2: install
+	PY=$(PY) DOCQA=$(DOCQA) bash scripts/take_gpu_v2.sh $(FROM)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-artifacts

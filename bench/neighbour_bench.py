@@ -5,7 +5,7 @@ the example questions (single-slot ones, read as `answer()` reads them); and on 
 end as `bench.rank_prior_bench` runs it (top 2, rank prior 1, P(answer) >= 0.5), F1 all / HasAns /
 NoAns and how many questions had a passage widened.
 
-Retrieval is the hybrid ranking alone, as when NEIGHBOUR_BELOW was chosen (before the reranker).
+Retrieval is the hybrid ranking alone, as when NEIGHBOUR_BELOW was chosen.
 Usage: python -m bench.neighbour_bench [--limit N]
 """
 

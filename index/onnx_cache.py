@@ -22,8 +22,8 @@ from index.home import docqa_home
 
 log = logging.getLogger(__name__)
 
-# start/end logits per token, the mean-pooled L2-normalised vector, or one relevance logit per input
-Head = Literal["spans", "pooled", "relevance"]
+# start/end logits per token, or the mean-pooled L2-normalised vector
+Head = Literal["spans", "pooled"]
 RECIPE = 1  # bump when the export below changes what it writes: old cache files are then ignored
 OPSET = 17
 
@@ -76,12 +76,12 @@ def _export(model_dir: Path, head: Head, out: Path) -> None:
     """Trace the model with torch's TorchScript exporter: its graph of this BERT is one ORT's optimizer
     fuses fully, where torch.export's exporter, much slower here, left attention unfused."""
     import torch
-    from transformers import AutoModel, AutoModelForQuestionAnswering, AutoModelForSequenceClassification
+    from transformers import AutoModel, AutoModelForQuestionAnswering
 
     from index.offline import go_offline
 
     go_offline()
-    load = {"spans": AutoModelForQuestionAnswering, "pooled": AutoModel, "relevance": AutoModelForSequenceClassification}[head]
+    load = {"spans": AutoModelForQuestionAnswering, "pooled": AutoModel}[head]
     # eager attention traces to plain ops that the optimizer recognises as BERT attention
     model = load.from_pretrained(model_dir, dtype=torch.float32, local_files_only=True, attn_implementation="eager").eval()
 
@@ -96,13 +96,11 @@ def _export(model_dir: Path, head: Head, out: Path) -> None:
             out = self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
             if head == "spans":
                 return out.start_logits, out.end_logits
-            if head == "relevance":
-                return out.logits[:, 0]
             weights = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
             pooled = (out.last_hidden_state * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, dim=1)
 
-    outputs = {"spans": ["start_logits", "end_logits"], "pooled": ["embedding"], "relevance": ["relevance"]}[head]
+    outputs = {"spans": ["start_logits", "end_logits"], "pooled": ["embedding"]}[head]
     inputs = ["input_ids", "attention_mask", "token_type_ids"]
     example = torch.ones((2, 16), dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in inputs}

@@ -11,7 +11,7 @@ from index.embeddings import shared_embeddings
 from index.store import live_generation, load_index
 from qa.followup import resolve
 from qa.names import counterpart_name, name_behind
-from qa.pipeline import ANSWER_PROBABILITY, DEFAULT_TOP_K, Context, Found, Pipeline
+from qa.pipeline import DEFAULT_TOP_K, Context, Found, Pipeline
 from qa.reader import shared_reader
 from qa.relations import Relation, parse_relation
 from qa.squad import normalize_answer
@@ -124,12 +124,11 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
     the first reading can run back over a clause, "Moscow and Washington are at odds and Russia's
     foreign minister"). The object is the best span after the verb in the same sentence, from the
     first reading or, failing that, by asking "<subject> refused to meet whom?" of the rest of the
-    sentence. None when either side is missing. The score is the lower P(answer) of the readings
+    sentence. None when the first reading finds no answer or either side is missing. The score is the lower P(answer) of the readings
     that gave the two sides.
     """
-    threshold = ANSWER_PROBABILITY / 2
     found = pipeline.run(resolved, top_k)
-    if not found.reading.spans or found.reading.p_answer < threshold:
+    if not found.reading.answerable:
         return None
     located = [(s, pipeline.evidence(found, s)) for s in found.reading.spans]
     anchored = (

@@ -1,47 +1,80 @@
 """Fit the reader's "no answer" calibration on dev: a logistic over the span-vs-null margin, and the
-probability threshold that maximises dev F1 (BERT's SQuAD 2.0 recipe, with a probability on top)."""
+probability threshold that maximises dev F1 (BERT's SQuAD 2.0 recipe, with a probability on top).
+
+Half of the dev questions are unanswerable, and adversarially so; most questions people ask of a
+document are answerable. So both the logistic and the threshold weight dev's answerable questions
+ANSWERABLE_WEIGHT to 1: P(answer) is then the probability for questions asked as people ask them,
+and the threshold does not refuse answerable questions to catch SQuAD 2.0's traps.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
 
 from qa.reader import Calibration, Reading
 from qa.squad import Example, score
 
+ANSWERABLE_WEIGHT = 4.0
 
-def fit_logistic(margins: Sequence[float], labels: Sequence[int], steps: int = 2000, lr: float = 0.1) -> tuple[float, float]:
-    """(scale, bias) of P(label=1) = sigmoid(scale * margin + bias), by gradient descent on log loss."""
-    finite = [(m, y) for m, y in zip(margins, labels, strict=True) if math.isfinite(m)]
-    mean = sum(m for m, _ in finite) / len(finite)
-    sd = math.sqrt(sum((m - mean) ** 2 for m, _ in finite) / len(finite)) or 1.0
-    a, b = 0.0, 0.0  # on the standardised margin
+
+@dataclass(frozen=True)
+class DevFit:
+    """A calibration fitted on dev, and how it does there (percent)."""
+
+    calibration: Calibration
+    f1: float  # dev F1 at the threshold
+    weighted_f1: float  # dev F1 with answerable questions weighted `answerable_weight` to 1: what the threshold maximises
+    refused: float  # share of the answerable dev questions refused at the threshold
+
+
+def fit_logistic(
+    margins: Sequence[float], labels: Sequence[int], weights: Sequence[float] | None = None, steps: int = 2000, lr: float = 0.1
+) -> tuple[float, float]:
+    """(scale, bias) of P(label=1) = sigmoid(scale * margin + bias), by gradient descent on the
+    (weighted) log loss; infinite margins (nothing to read) are left out."""
+    m, y = np.asarray(margins, dtype=np.float64), np.asarray(labels, dtype=np.float64)
+    w = np.ones_like(m) if weights is None else np.asarray(weights, dtype=np.float64)
+    finite = np.isfinite(m)
+    m, y, w = m[finite], y[finite], w[finite] / w[finite].sum()
+    mean = float((w * m).sum())
+    sd = math.sqrt(float((w * (m - mean) ** 2).sum())) or 1.0
+    x = (m - mean) / sd
+    a = b = 0.0  # on the standardised margin
     for _ in range(steps):
-        ga = gb = 0.0
-        for m, y in finite:
-            z = a * (m - mean) / sd + b
-            p = 1.0 / (1.0 + math.exp(-max(min(z, 50), -50)))
-            ga += (p - y) * (m - mean) / sd
-            gb += p - y
-        a -= lr * ga / len(finite)
-        b -= lr * gb / len(finite)
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
+        a -= lr * float((w * (p - y) * x).sum())
+        b -= lr * float((w * (p - y)).sum())
     return a / sd, b - a * mean / sd
 
 
-def calibrate(examples: Sequence[Example], readings: Sequence[Reading]) -> tuple[Calibration, float]:
-    """The calibration fitted on these dev readings, and the dev F1 (percent) it reaches."""
+def calibrate(examples: Sequence[Example], readings: Sequence[Reading], answerable_weight: float = ANSWERABLE_WEIGHT) -> DevFit:
+    """The calibration fitted on these dev readings, answerable questions weighted `answerable_weight`
+    to 1 (1: plain SQuAD 2.0 dev F1), and its figures on dev."""
     labels = [0 if ex.is_impossible else 1 for ex in examples]
-    scale, bias = fit_logistic([r.margin for r in readings], labels)
+    weights = [answerable_weight if y else 1.0 for y in labels]
+    scale, bias = fit_logistic([r.margin for r in readings], labels, weights)
     probe = Calibration(scale, bias)
     probs = [probe.probability(r.margin) if math.isfinite(r.margin) else 0.0 for r in readings]
     span_f1 = [score(r.spans[0].text, ex)[1] if r.spans else 0.0 for r, ex in zip(readings, examples, strict=True)]
     null_f1 = [float(ex.is_impossible) for ex in examples]
-    # Answer when p >= t: sweep t over the observed probabilities and keep the best total F1.
+    # Answer when p >= t: sweep t over the observed probabilities and keep the best weighted F1.
     order = sorted(range(len(readings)), key=lambda i: probs[i], reverse=True)
-    total = sum(null_f1)  # threshold above every p: always "no answer"
+    total = sum(w * f for w, f in zip(weights, null_f1, strict=True))  # threshold above every p: always "no answer"
     best_total, best_t = total, 1.0 + 1e-9
     for i in order:
-        total += span_f1[i] - null_f1[i]
+        total += weights[i] * (span_f1[i] - null_f1[i])
         if total > best_total:
             best_total, best_t = total, probs[i]
-    return Calibration(scale, bias, best_t), 100 * best_total / len(examples)
+    answered = [p >= best_t for p in probs]
+    f1 = sum(s if a else n for s, n, a in zip(span_f1, null_f1, answered, strict=True))
+    answerable = [a for a, y in zip(answered, labels, strict=True) if y]
+    return DevFit(
+        calibration=Calibration(scale, bias, best_t, answerable_weight),
+        f1=100 * f1 / len(examples),
+        weighted_f1=100 * best_total / sum(weights),
+        refused=100 * answerable.count(False) / len(answerable) if answerable else 0.0,
+    )

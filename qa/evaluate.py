@@ -40,6 +40,7 @@ class Figures:
     no_ans_n: int
     p50_ms: float
     p95_ms: float
+    refused: float | None = None  # percent of the answerable questions given no answer
     # answerable questions by where their prediction came from: it splits an end-to-end loss into
     # answers from a wrong paragraph, refusals and worse spans
     sources: dict[str, Source] = field(default_factory=dict)
@@ -88,6 +89,7 @@ def figures(
         p50_ms=statistics.median(times),
         p95_ms=qs[18],
         sources={o: Source(len(fs), 100 * sum(fs) / len(fs) if fs else 0.0) for o, fs in by_origin.items()},
+        refused=100 * len(by_origin[NO_ANSWER]) / len(has) if has else None,
     )
 
 

@@ -42,11 +42,13 @@ class Span:
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(the passages answer the question) = sigmoid(scale * margin + bias); answer when >= threshold."""
+    """P(the passages answer the question) = sigmoid(scale * margin + bias); answer when >= threshold.
+    Fitted on dev with its answerable questions weighted `answerable_weight` to 1 (qa.calibrate)."""
 
     scale: float = 1.0
     bias: float = 0.0
     threshold: float = 0.5
+    answerable_weight: float = 1.0
 
     def probability(self, margin: float) -> float:
         z = self.scale * margin + self.bias

@@ -1,17 +1,14 @@
-"""Hybrid retrieval as a LangChain retriever: dense search and BM25, fused by their scores, then
-optionally reranked by a cross-encoder.
+"""Hybrid retrieval as a LangChain retriever: dense search and BM25, fused by their scores.
 
 Dense scores are sentence-level: a passage scores the cosine of its best sentence to the question
 (candidates come from FAISS over passage vectors and from BM25), which suits questions about one
-fact in a long passage. With a `Reranker`, the top `rerank_k` fused passages are ordered by the
-cross-encoder's softmax over them instead.
+fact in a long passage.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -19,7 +16,6 @@ from pydantic import ConfigDict
 
 from index.embeddings import MiniLMEmbeddings
 from index.store import Index
-from qa.reranker import Reranker
 
 RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very top ranks
 FETCH_K = 20
@@ -28,7 +24,6 @@ FETCH_K = 20
 # 0.4 and 0.6 were lower, and min-max fusion beat reciprocal rank fusion at every k.
 DENSE_WEIGHT = 0.5
 MODES = ("dense", "bm25", "rrf", "hybrid")
-RERANK_K = 6  # fused passages the reranker orders
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -60,8 +55,7 @@ class HybridRetriever(BaseRetriever):
     """Top-k passages of an `Index` for a query.
 
     `mode` picks dense, bm25, their reciprocal rank fusion ("rrf") or their min-max score fusion
-    ("hybrid", the default: measured best by `python -m bench.retrieval_bench`). A `reranker` orders
-    the top `rerank_k` of those by its own scores; a passage's score is then its share of the softmax.
+    ("hybrid", the default: measured best by `python -m bench.retrieval_bench`).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -72,27 +66,10 @@ class HybridRetriever(BaseRetriever):
     fetch_k: int = FETCH_K
     mode: str = "hybrid"
     dense_weight: float = DENSE_WEIGHT
-    reranker: Reranker | None = None
-    rerank_k: int = RERANK_K
 
-    def ranked(self, query: str) -> list[tuple[int, float]]:
-        """(passage index, score) best first: the first stage's, reranked when there is a reranker."""
-        if self.reranker is None:
-            return self.first_stage(query, self.k)
-        return self.reranked(query, self.first_stage(query, max(self.k, self.rerank_k)))[: self.k]
-
-    def reranked(self, query: str, candidates: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """`candidates` ordered by the reranker, each scored by its share of the softmax of their logits."""
-        if not candidates:
-            return []
-        logits = self.reranker.scores(query, [self.index.passages[i].text for i, _ in candidates])
-        shares = np.exp(logits - logits.max())
-        shares /= shares.sum()
-        order = sorted(range(len(candidates)), key=lambda j: (-shares[j], j))
-        return [(candidates[j][0], float(shares[j])) for j in order]
-
-    def first_stage(self, query: str, k: int) -> list[tuple[int, float]]:
-        """(passage index, score) best first, the top `k` of the configured mode."""
+    def ranked(self, query: str, k: int | None = None) -> list[tuple[int, float]]:
+        """(passage index, score) best first, the top `k` (default: the retriever's) of the configured mode."""
+        k = self.k if k is None else k
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         dense = bm25 = []

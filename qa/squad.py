@@ -1,5 +1,9 @@
 """SQuAD-format data: load a file restricted to one part of `splits.json`, and score predictions.
 
+A file `X.json` may come with `X.ambiguous-starts.json`: for questions whose answer text occurs more
+than once in its paragraph and whose `answer_start` was guessed, every place it could start. Loaded
+examples carry them as `start_candidates`.
+
 Scoring follows the official SQuAD v1.1/v2.0 scripts: answers are lower-cased, stripped of
 punctuation and of the articles a/an/the, white space folded; EM and F1 take the best match over
 the gold answers, and an empty prediction is right only on an unanswerable question.
@@ -30,6 +34,8 @@ class Example:
     context: str
     answers: tuple[str, ...]
     answer_starts: tuple[int, ...]
+    # where answers[0] may start when answer_starts[0] was guessed among several occurrences (else empty)
+    start_candidates: tuple[int, ...] = ()
 
     @property
     def is_impossible(self) -> bool:
@@ -69,10 +75,12 @@ def load_examples(path: str | Path, part: str | None = None, splits_path: str | 
     if part is not None:
         splits_file = Path(splits_path) if splits_path else path.parent / "splits.json"
         titles = _titles_for(json.loads(splits_file.read_text(encoding="utf-8")), part, path.name)
-    return list(_iter_examples(data["data"], titles))
+    ambiguous_file = path.with_name(path.stem + ".ambiguous-starts.json")
+    ambiguous = json.loads(ambiguous_file.read_text(encoding="utf-8")) if ambiguous_file.exists() else {}
+    return list(_iter_examples(data["data"], titles, ambiguous))
 
 
-def _iter_examples(articles: Iterable[dict], titles: set[str] | None) -> Iterator[Example]:
+def _iter_examples(articles: Iterable[dict], titles: set[str] | None, ambiguous: dict[str, dict]) -> Iterator[Example]:
     for article in articles:
         if titles is not None and article["title"] not in titles:
             continue
@@ -86,6 +94,7 @@ def _iter_examples(articles: Iterable[dict], titles: set[str] | None) -> Iterato
                     context=paragraph["context"],
                     answers=tuple(a["text"] for a in answers),
                     answer_starts=tuple(a["answer_start"] for a in answers),
+                    start_candidates=tuple(ambiguous[qa["id"]]["candidates"]) if qa["id"] in ambiguous else (),
                 )
 
 

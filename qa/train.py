@@ -1,10 +1,14 @@
 """Fine-tune all-MiniLM-L6-v2 into an extractive reader on the train part of the SQuAD data.
 
 BERT's SQuAD 2.0 recipe: a linear start/end head over the tokens, and a window that does not hold
-the answer points both ends at [CLS], so the [CLS] score learns to say "no answer". The run is
+the answer points both ends at [CLS], so the [CLS] score learns to say "no answer". A window may
+hold several candidate spans (an answer whose start was guessed among its occurrences): the loss is
+then the log of their summed probability, so the model may put its weight on any of them. The run is
 seeded and resumable: every `checkpoint_every` steps the model and optimizer go to safetensors and
 the step to JSON (no pickle), and a restarted run carries on from the last checkpoint. On a GPU the
-steps run under bf16 autocast; the run ends by fitting the no-answer calibration on the whole dev part.
+steps run under bf16 autocast. The learning rate follows the run's progress, by steps or by the
+clock (`time_limit`), whichever is further, so a run on a machine of unknown speed ends on time with
+its schedule complete. The run ends by fitting the no-answer calibration on the whole dev part.
 """
 
 from __future__ import annotations
@@ -15,29 +19,36 @@ import logging
 import math
 import random
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from qa.squad import Example, load_part
-from qa.windows import MAX_LENGTH, STRIDE, Window, collate, make_windows, token_span
+import numpy as np
+
+from qa.squad import load_part
+from qa.train_data import AMBIGUOUS, ANSWER_REMOVED, OTHER_PARAGRAPH, REAL, TrainingWindows, prepare_windows
+from qa.windows import MAX_LENGTH, STRIDE
 
 log = logging.getLogger(__name__)
+
+NULL = ((0, 0),)  # the [CLS] span: no answer in this window
 
 
 @dataclass
 class TrainConfig:
-    """Settings of one training run; stage 1 of the shipped reader used these defaults with max_steps=700,
-    the later stages the settings in `make train` (see the model card)."""
+    """Settings of one training run; the model card lists those of the shipped reader."""
 
     out_dir: Path
     data_dir: Path | None = None
+    windows: Path | None = None  # windows from `docqa reader prepare` (default: tokenize the train part here)
     seed: int = 13
     batch_size: int = 32
     learning_rate: float = 1e-4
     weight_decay: float = 0.01
     warmup: float = 0.1
     max_steps: int = 900  # as `docqa reader train`
+    time_limit: float = 0.0  # seconds of steps; the run ends at whichever of max_steps and time_limit comes first (0: no limit)
     init_from: Path | None = None  # a saved reader to go on training (a second schedule), instead of the base model
+    ambiguous: str = "keep"  # an answer whose start was guessed: "keep" the guess, accept "any" candidate, or "drop" the question
     unanswerable_repeat: int = 1  # times each window of an unanswerable question appears per epoch
     other_paragraph: float = 0.0  # share of answerable questions also shown, as unanswerable, with another paragraph of their article
     answer_removed: float = 0.0  # share of answerable questions also shown, as unanswerable, without the sentences holding the answer
@@ -45,99 +56,95 @@ class TrainConfig:
     stride: int = STRIDE
     keep_answerless: float = 0.3  # share kept of windows that miss the answer of an answerable question
     checkpoint_every: int = 100
-    eval_every: int = 250
+    eval_every: int = 250  # steps between dev-sample evaluations; 0: none
     eval_sample: int = 300
     threads: int | None = None
+    workers: int | None = None  # processes that tokenize (default: one per core)
     device: str = "auto"  # "auto": the GPU when torch sees one, else the CPU
 
 
-@dataclass
-class Labeled:
-    window: Window
-    start: int
-    end: int
+@dataclass(frozen=True)
+class Item:
+    """One training window and its target: the candidate (start, end) token spans, NULL for none."""
+
+    window: int
+    spans: tuple[tuple[int, int], ...]
 
 
-def other_paragraph_negatives(examples: list[Example], share: float, rng: random.Random) -> list[Example]:
-    """Answerable questions paired with another paragraph of the same article, as unanswerable.
-
-    At answer time the retriever hands the reader near-miss passages of the same document; these
-    teach the [CLS] score to refuse them instead of picking a plausible span there.
-    """
-    paragraphs: dict[str, list[str]] = {}
-    for ex in examples:
-        if ex.context not in paragraphs.setdefault(ex.title, []):
-            paragraphs[ex.title].append(ex.context)
-    negatives = []
-    for ex in examples:
-        others = [c for c in paragraphs[ex.title] if c != ex.context]
-        if ex.is_impossible or not others or rng.random() >= share:
-            continue
-        negatives.append(replace(ex, qid=ex.qid + "-other", context=rng.choice(others), answers=(), answer_starts=()))
-    return negatives
-
-
-def answer_removed_negatives(examples: list[Example], share: float, rng: random.Random) -> list[Example]:
-    """Answerable questions with their own paragraph less the sentences that hold an answer, as unanswerable.
-
-    The paragraph stays on topic and keeps the spans of the answer's type around it, like SQuAD 2.0's
-    unanswerable questions: the [CLS] score has to learn that a plausible span is not the answer. A
-    question whose answer text still appears in what is left is skipped.
-    """
-    from index.sentences import sentence_spans
-
-    negatives = []
-    for ex in examples:
-        if ex.is_impossible or rng.random() >= share:
-            continue
-        answers = [(s, s + len(a)) for a, s in zip(ex.answers, ex.answer_starts, strict=True)]
-        kept = [(a, b) for a, b in sentence_spans(ex.context) if not any(a < end and start < b for start, end in answers)]
-        context = " ".join(ex.context[a:b] for a, b in kept)
-        if context and not any(a.lower() in context.lower() for a in ex.answers):
-            negatives.append(replace(ex, qid=ex.qid + "-removed", context=context, answers=(), answer_starts=()))
-    return negatives
+def training_items(tw: TrainingWindows, cfg: TrainConfig, rng: random.Random) -> list[Item]:
+    """The windows one epoch trains on, each with its target, as `cfg` mixes them: its share of the
+    prepared negatives, unanswerable windows repeated, guessed starts treated as `cfg.ambiguous` says."""
+    if cfg.ambiguous not in AMBIGUOUS:
+        raise ValueError(f"ambiguous must be one of {', '.join(AMBIGUOUS)}, not {cfg.ambiguous!r}")
+    keep = np.ones(len(tw.kind), dtype=bool)
+    draws = np.random.default_rng(cfg.seed).random(len(tw.kind))
+    for kind, name in ((OTHER_PARAGRAPH, "other_paragraph"), (ANSWER_REMOVED, "answer_removed")):
+        wanted, prepared = getattr(cfg, name), tw.meta[name]
+        if wanted > prepared + 1e-9:
+            raise ValueError(f"{name} {wanted} asks for more negatives than the windows were prepared with ({prepared})")
+        keep[tw.kind == kind] = draws[tw.kind == kind] < (wanted / prepared if prepared else 0.0)
+    items: list[Item] = []
+    for w in range(len(tw)):
+        ex = tw.example[w]
+        if tw.kind[ex] != REAL:
+            if keep[ex]:
+                items.append(Item(w, NULL))
+        elif not tw.answerable[ex]:
+            items.extend([Item(w, NULL)] * cfg.unanswerable_repeat)
+        elif not (tw.ambiguous[ex] and cfg.ambiguous == "drop"):
+            spans = tuple((s, e) for s, e, chosen in tw.spans(w) if chosen or cfg.ambiguous == "any")
+            if spans:
+                items.append(Item(w, spans))
+            elif rng.random() < cfg.keep_answerless:
+                items.append(Item(w, NULL))
+    return items
 
 
-def label_windows(tokenizer, examples: list[Example], cfg: TrainConfig, rng: random.Random) -> list[Labeled]:
-    """Window every example and label each window with its answer's token span, or [CLS] (0, 0)."""
-    first_negative = len(examples)  # negatives go after the real examples and are not repeated
-    negatives = []
-    if cfg.other_paragraph:
-        negatives += other_paragraph_negatives(examples, cfg.other_paragraph, rng)
-    if cfg.answer_removed:
-        negatives += answer_removed_negatives(examples, cfg.answer_removed, rng)
-    examples = examples + negatives
-    windows = make_windows(tokenizer, [e.question for e in examples], [e.context for e in examples], cfg.max_length, cfg.stride)
-    labeled = []
-    for w in windows:
-        ex = examples[w.example]
-        if ex.is_impossible:
-            repeat = 1 if w.example >= first_negative else cfg.unanswerable_repeat
-            labeled.extend(Labeled(w, 0, 0) for _ in range(repeat))
-            continue
-        start_char = ex.answer_starts[0]
-        span = token_span(w, start_char, start_char + len(ex.answers[0]))
-        if span is not None:
-            labeled.append(Labeled(w, *span))
-        elif rng.random() < cfg.keep_answerless:
-            labeled.append(Labeled(w, 0, 0))
-    return labeled
-
-
-def length_grouped_batches(items: list[Labeled], batch_size: int, rng: random.Random) -> list[list[Labeled]]:
+def length_grouped_batches(items: list[Item], tw: TrainingWindows, batch_size: int, rng: random.Random) -> list[list[Item]]:
     """Shuffle, then sort within chunks of 50 batches so each batch pads little; batches shuffled."""
     order = items[:]
     rng.shuffle(order)
     chunk = batch_size * 50
     batches = []
     for i in range(0, len(order), chunk):
-        part = sorted(order[i : i + chunk], key=lambda x: len(x.window.input_ids))
+        part = sorted(order[i : i + chunk], key=lambda x: tw.length(x.window))
         batches.extend(part[j : j + batch_size] for j in range(0, len(part), batch_size))
     rng.shuffle(batches)
     return batches
 
 
-def _save_checkpoint(model, optimizer, step: int, ckpt_dir: Path) -> None:
+def collate_items(tw: TrainingWindows, batch: list[Item]) -> dict[str, np.ndarray]:
+    """A padded batch: int64 input_ids, token_type_ids, attention_mask (batch, tokens) as the reader's
+    qa.windows.collate makes them, and the candidate spans (batch, spans) with a mask."""
+    width = max(tw.length(x.window) for x in batch)
+    most = max(len(x.spans) for x in batch)
+    out = {name: np.zeros((len(batch), width), dtype=np.int64) for name in ("input_ids", "token_type_ids", "attention_mask")}
+    out.update({name: np.zeros((len(batch), most), dtype=np.int64) for name in ("span_start", "span_end")})
+    out["span_mask"] = np.zeros((len(batch), most), dtype=bool)
+    for row, x in enumerate(batch):
+        a, b = tw.offsets[x.window], tw.offsets[x.window + 1]
+        out["input_ids"][row, : b - a] = tw.ids[a:b]
+        out["token_type_ids"][row, tw.context_start[x.window] : b - a] = 1
+        out["attention_mask"][row, : b - a] = 1
+        for col, (s, e) in enumerate(x.spans):
+            out["span_start"][row, col], out["span_end"][row, col], out["span_mask"][row, col] = s, e, True
+    return out
+
+
+def span_loss(start_logits, end_logits, batch: dict):
+    """Half the negative log of the probability the model gives a window's candidate spans together
+    (start and end independent, padding excluded): BERT's start + end cross-entropy for one span."""
+    import torch
+
+    mask = batch["attention_mask"] == 0
+    start = start_logits.float().masked_fill(mask, -math.inf).log_softmax(-1)
+    end = end_logits.float().masked_fill(mask, -math.inf).log_softmax(-1)
+    joint = start.gather(1, batch["span_start"]) + end.gather(1, batch["span_end"])
+    joint = joint.masked_fill(~batch["span_mask"], -math.inf)
+    return -torch.logsumexp(joint, dim=1).mean() / 2
+
+
+def _save_checkpoint(model, optimizer, step: int, elapsed: float, ckpt_dir: Path) -> None:
     from safetensors.torch import save_file
 
     tmp = ckpt_dir.with_name(ckpt_dir.name + ".tmp")
@@ -154,7 +161,7 @@ def _save_checkpoint(model, optimizer, step: int, ckpt_dir: Path) -> None:
                 opt_tensors[f"{name}.exp_avg_sq"] = state["exp_avg_sq"].cpu().contiguous()
                 opt_steps[name] = float(state["step"])
     save_file(opt_tensors, str(tmp / "optimizer.safetensors"))
-    (tmp / "state.json").write_text(json.dumps({"step": step, "param_steps": opt_steps}))
+    (tmp / "state.json").write_text(json.dumps({"step": step, "elapsed": elapsed, "param_steps": opt_steps}))
     if ckpt_dir.exists():
         old = ckpt_dir.with_name(ckpt_dir.name + ".old")
         ckpt_dir.rename(old)
@@ -166,22 +173,25 @@ def _save_checkpoint(model, optimizer, step: int, ckpt_dir: Path) -> None:
         tmp.rename(ckpt_dir)
 
 
-def _load_checkpoint(model, optimizer, ckpt_dir: Path) -> int:
+def _load_checkpoint(model, optimizer, ckpt_dir: Path) -> tuple[int, float]:
+    """Restore model and optimizer; returns the steps taken and the seconds they took."""
     import torch
     from safetensors.torch import load_file
 
-    device = str(next(model.parameters()).device)
-    model.load_state_dict(load_file(str(ckpt_dir / "model.safetensors"), device=device))
-    opt_tensors = load_file(str(ckpt_dir / "optimizer.safetensors"), device=device)
+    device = next(model.parameters()).device
+    model.load_state_dict(load_file(str(ckpt_dir / "model.safetensors"), device=str(device)))
+    opt_tensors = load_file(str(ckpt_dir / "optimizer.safetensors"), device=str(device))
     state = json.loads((ckpt_dir / "state.json").read_text())
+    fused = any(group.get("fused") for group in optimizer.param_groups)
     for name, p in model.named_parameters():
         if name in state["param_steps"]:
             optimizer.state[p] = {
-                "step": torch.tensor(state["param_steps"][name]),
+                # the fused AdamW keeps its step count on the GPU, the plain one on the CPU
+                "step": torch.tensor(state["param_steps"][name], dtype=torch.float32, device=device if fused else "cpu"),
                 "exp_avg": opt_tensors[f"{name}.exp_avg"],
                 "exp_avg_sq": opt_tensors[f"{name}.exp_avg_sq"],
             }
-    return int(state["step"])
+    return int(state["step"]), float(state.get("elapsed", 0.0))
 
 
 def resolve_device(name: str) -> str:
@@ -193,35 +203,23 @@ def resolve_device(name: str) -> str:
     return name
 
 
-def start_run(cfg) -> tuple[Path, random.Random, object]:
-    """Create the run folder of a training config (a dataclass with out_dir, seed and device), write
-    the config there, seed torch, and return (folder, seeded random, torch device)."""
-    import torch
-
-    out = Path(cfg.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=1))
-    torch.manual_seed(cfg.seed)
-    return out, random.Random(cfg.seed), torch.device(resolve_device(cfg.device))
-
-
-def lr_factor(step: int, steps: int, warmup_share: float) -> float:
-    """The learning rate's share at `step` of `steps`: linear warm-up over `warmup_share` of the
-    steps, then linear decay to 0."""
-    warmup = max(1, int(warmup_share * steps))
-    if step < warmup:
-        return (step + 1) / warmup
-    return max(0.0, (steps - step) / (steps - warmup))
+def lr_factor(done: float, warmup: float, one_step: float) -> float:
+    """The learning rate's share of its peak once `done` (0..1) of the run has passed, `one_step` being
+    one step's share of the run: linear warm-up over the first `warmup` of it, then linear decay to 0."""
+    if done < warmup:
+        return min(1.0, (done + one_step) / warmup)
+    return max(0.0, (1.0 - done) / (1.0 - warmup))
 
 
 def adamw(model, learning_rate: float, weight_decay: float):
-    """AdamW over the trainable parameters, without weight decay on biases and layer norms."""
+    """AdamW over the trainable parameters, without weight decay on biases and layer norms; fused on a GPU."""
     import torch
 
     params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     decay = [p for n, p in params if not n.endswith("bias") and "LayerNorm" not in n]
     no_decay = [p for n, p in params if n.endswith("bias") or "LayerNorm" in n]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=learning_rate)
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return torch.optim.AdamW(groups, lr=learning_rate, fused=params[0][1].is_cuda)
 
 
 def _base_model_path() -> Path:
@@ -265,6 +263,29 @@ class TorchSpans:
         return out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy()
 
 
+def _to_device(arrays: dict[str, np.ndarray], device) -> dict:
+    """Tensors on `device`; to a GPU through pinned memory without waiting, so the CPU can queue the
+    next step while the GPU runs this one (a plain copy would wait for the GPU to finish)."""
+    import torch
+
+    if device.type != "cuda":
+        return {k: torch.from_numpy(v) for k, v in arrays.items()}
+    return {k: torch.from_numpy(v).pin_memory().to(device, non_blocking=True) for k, v in arrays.items()}
+
+
+def load_windows(cfg: TrainConfig, tokenizer_file: Path) -> TrainingWindows:
+    """The prepared windows of `cfg.windows`, or the train part tokenized now with cfg's negatives."""
+    if cfg.windows:
+        tw = TrainingWindows.load(cfg.windows)
+        if (tw.meta["max_length"], tw.meta["stride"]) != (cfg.max_length, cfg.stride):
+            raise ValueError(f"{cfg.windows} holds windows of {tw.meta['max_length']} tokens, stride {tw.meta['stride']}")
+        return tw
+    examples = load_part("train", cfg.data_dir)
+    return prepare_windows(
+        examples, tokenizer_file, cfg.other_paragraph, cfg.answer_removed, cfg.seed, cfg.max_length, cfg.stride, cfg.workers
+    )
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run (or resume) training and write the final, dev-calibrated reader to `cfg.out_dir / "final"`."""
     import torch
@@ -275,74 +296,99 @@ def train(cfg: TrainConfig) -> Path:
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    out, rng, device = start_run(cfg)
+    out = Path(cfg.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), default=str, indent=1))
+    torch.manual_seed(cfg.seed)
+    rng = random.Random(cfg.seed)
+    device = torch.device(resolve_device(cfg.device))
 
-    model, tokenizer = _torch_reader(Path(cfg.init_from) if cfg.init_from else _base_model_path())
+    model_dir = Path(cfg.init_from) if cfg.init_from else _base_model_path()
+    model, tokenizer = _torch_reader(model_dir)
     model.to(device)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
     # bf16 autocast on a GPU; on the CPU the shipped stages ran in fp32 and still do
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
     reader = Reader(TorchSpans(model), tokenizer.backend_tokenizer)  # reads dev with the weights as they train
 
-    train_items = label_windows(tokenizer.backend_tokenizer, load_part("train", cfg.data_dir), cfg, rng)
-    batches = length_grouped_batches(train_items, cfg.batch_size, rng)
+    tw = load_windows(cfg, model_dir / "tokenizer.json")
+    items = training_items(tw, cfg, rng)
+    batches = length_grouped_batches(items, tw, cfg.batch_size, rng)
     while len(batches) < cfg.max_steps:  # more steps than one epoch: reshuffle for the next
-        batches += length_grouped_batches(train_items, cfg.batch_size, rng)
-    log.info("%d training windows, %d batches per epoch, on %s", len(train_items), math.ceil(len(train_items) / cfg.batch_size), device)
+        batches += length_grouped_batches(items, tw, cfg.batch_size, rng)
+    log.info("%d training windows, %d batches per epoch, on %s", len(items), math.ceil(len(items) / cfg.batch_size), device)
     dev = load_part("dev", cfg.data_dir)
     dev_sample = random.Random(cfg.seed).sample(dev, min(cfg.eval_sample, len(dev)))
 
     optimizer = adamw(model, cfg.learning_rate, cfg.weight_decay)
-
     ckpt = out / "checkpoint"
-    step = _load_checkpoint(model, optimizer, ckpt) if (ckpt / "state.json").exists() else 0
+    step, elapsed = _load_checkpoint(model, optimizer, ckpt) if (ckpt / "state.json").exists() else (0, 0.0)
     if step:
         log.info("resuming from step %d", step)
         torch.manual_seed(cfg.seed + step)
     metrics_log = (out / "metrics.jsonl").open("a")
+
+    def done() -> float:  # the share of the run that has passed, by steps or by the clock
+        return max(step / cfg.max_steps, elapsed / cfg.time_limit if cfg.time_limit else 0.0)
+
     model.train()
-    t0, running, loss_sum = time.time(), None, 0.0
-    while step < cfg.max_steps:
-        batch = batches[step]
+    window_start, loss_sum, running = time.time(), 0.0, None
+    while done() < 1.0:
+        tick = time.time()
         for g in optimizer.param_groups:
-            g["lr"] = cfg.learning_rate * lr_factor(step, cfg.max_steps, cfg.warmup)
-        ids, types, mask = (torch.from_numpy(t).to(device) for t in collate([b.window for b in batch]))
+            g["lr"] = cfg.learning_rate * lr_factor(done(), cfg.warmup, 1 / cfg.max_steps)
+        batch = _to_device(collate_items(tw, batches[step]), device)
         with autocast:
-            out_ = model(
-                input_ids=ids,
-                token_type_ids=types,
-                attention_mask=mask,
-                start_positions=torch.tensor([b.start for b in batch], device=device),
-                end_positions=torch.tensor([b.end for b in batch], device=device),
-            )
-        out_.loss.backward()
+            logits = model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"], attention_mask=batch["attention_mask"])
+        loss = span_loss(logits.start_logits, logits.end_logits, batch)
+        loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         step += 1
-        loss_sum = loss_sum + out_.loss.detach()  # read back every 10 steps: no GPU sync per step
+        elapsed += time.time() - tick
+        loss_sum = loss_sum + loss.detach()  # read back every 10 steps: no GPU sync per step
         if step % 10 == 0:
-            loss, loss_sum = float(loss_sum) / 10, 0.0
-            running = loss if running is None else 0.8 * running + 0.2 * loss
-            rate = (time.time() - t0) / 10
-            t0 = time.time()
-            log.info("step %d/%d loss %.3f (avg %.3f) %.3f s/step", step, cfg.max_steps, loss, running, rate)
-            metrics_log.write(json.dumps({"step": step, "loss": loss, "avg_loss": running}) + "\n")
-        if step % cfg.checkpoint_every == 0 or step == cfg.max_steps:
-            _save_checkpoint(model, optimizer, step, ckpt)
-        if step % cfg.eval_every == 0 or step == cfg.max_steps:
+            mean_loss, loss_sum = float(loss_sum) / 10, 0.0
+            running = mean_loss if running is None else 0.8 * running + 0.2 * mean_loss
+            rate, window_start = (time.time() - window_start) / 10, time.time()
+            log.info("step %d (%.0f%% done) loss %.3f (avg %.3f) %.3f s/step", step, 100 * done(), mean_loss, running, rate)
+            metrics_log.write(json.dumps({"step": step, "elapsed": round(elapsed, 1), "loss": mean_loss, "avg_loss": running}) + "\n")
+        if step % cfg.checkpoint_every == 0 or done() >= 1.0:
+            _save_checkpoint(model, optimizer, step, elapsed, ckpt)
+        # the clock stops here: the dev-sample evaluation below does not count against time_limit
+        if cfg.eval_every and step % cfg.eval_every == 0 and done() < 1.0:
             model.eval()
             figures = evaluate(reader, dev_sample)
             model.train()
             log.info("step %d dev-sample F1 %.1f EM %.1f", step, figures.f1, figures.em)
             metrics_log.write(json.dumps({"step": step, "dev_sample": asdict(figures)}) + "\n")
             metrics_log.flush()
-            t0 = time.time()
     model.eval()
-    calibration, dev_f1 = calibrate(dev, read_all(reader, dev)[0])
-    log.info("dev F1 %.2f on %d questions at P(answer) >= %.3f (%s encoder, fp32)", dev_f1, len(dev), calibration.threshold, device)
-    metrics_log.write(json.dumps({"step": step, "dev_f1": dev_f1, "calibration": asdict(calibration)}) + "\n")
+    fit = calibrate(dev, read_all(reader, dev)[0])
+    log.info(
+        "dev F1 %.2f, weighted %.2f, %.1f%% of answerable refused, on %d questions at P(answer) >= %.3f (%s encoder, fp32)",
+        fit.f1,
+        fit.weighted_f1,
+        fit.refused,
+        len(dev),
+        fit.calibration.threshold,
+        device,
+    )
+    metrics_log.write(
+        json.dumps(
+            {
+                "step": step,
+                "elapsed": round(elapsed, 1),
+                "dev_f1": fit.f1,
+                "dev_weighted_f1": fit.weighted_f1,
+                "dev_refused": fit.refused,
+                "calibration": asdict(fit.calibration),
+            }
+        )
+        + "\n"
+    )
     metrics_log.close()
     final = out / "final"
-    save_reader(model, tokenizer, final, calibration)
+    save_reader(model, tokenizer, final, fit.calibration)
     return final

@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from index import build_index
 from qa import Answer, answer
 from tests.conftest import STORY
 
@@ -160,3 +161,17 @@ def test_a_sure_top_passage_is_read_alone(story_index):
     (top, top_score), (second, second_score) = pipeline.retriever.ranked(unsure)
     assert top_score - second_score < SURE_LEAD
     assert reads(pipeline.run(unsure), top) and reads(pipeline.run(unsure), second)
+
+
+def test_questions_about_what_a_text_never_mentions_are_refused(tmp_path):
+    """answer()'s threshold favours answering (dev's answerable questions weigh 4 to 1), yet questions
+    about things a text never mentions still get "the document does not say" (bench.offtopic_bench)."""
+    from bench.offtopic_bench import load_checks
+    from index.documents import Document
+
+    for check in load_checks():
+        folder = tmp_path / check["name"]
+        build_index([Document(check["name"], check["text"])], folder)
+        answered = [q for q in check["off_topic"] if answer(q, index=folder).found]
+        assert answered == [], f"{check['name']}: answered off-topic questions {answered}"
+        assert answer(check["answerable"][0][0], index=folder).text.endswith(check["answerable"][0][1])

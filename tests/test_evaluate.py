@@ -39,6 +39,7 @@ def test_end_to_end_traces_each_answer_to_its_paragraph():
     }
     assert figures.no_ans_f1 == 100.0
     assert figures.f1 == 50.0
+    assert figures.refused == 25.0  # one of the four answerable questions got no answer
 
 
 def test_a_reader_alone_answers_from_the_gold_paragraph_or_not_at_all():
@@ -46,6 +47,7 @@ def test_a_reader_alone_answers_from_the_gold_paragraph_or_not_at_all():
 
     examples = [_example("a", "When did the Harbour Museum open?", 0, "1987"), _example("b", "Who founded it?", 1, "Ines Calder")]
     result = figures(examples, ["1987", ""], [20.0, 30.0])
+    assert result.refused == 50.0
     assert result.sources == {
         FROM_GOLD: Source(1, 100.0),
         FROM_OTHER_READ: Source(0, 0.0),

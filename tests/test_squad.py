@@ -38,11 +38,28 @@ def test_logistic_fit_separates_and_threshold_maximises_f1():
     scale, bias = fit_logistic(margins, labels)
     probe = Calibration(scale, bias)
     assert probe.probability(3.0) > 0.8 and probe.probability(-3.0) < 0.2
-    examples = [
-        Example(str(i), "t", "q", "the answer", () if y == 0 else ("answer",), () if y == 0 else (4,)) for i, y in enumerate(labels)
-    ]
-    readings = [Reading([Span("answer", 0, 4, 10, m, 0.5)], m, 0.5, True) for m in margins]
-    calibration, dev_f1 = calibrate(examples, readings)
-    assert dev_f1 == 100.0
-    assert all((calibration.probability(m) >= calibration.threshold) == bool(y) for m, y in zip(margins, labels, strict=True))
-    assert math.isfinite(calibration.threshold)
+    fit = calibrate(_examples(labels), _readings(margins), answerable_weight=1)
+    assert fit.f1 == fit.weighted_f1 == 100.0 and fit.refused == 0.0
+    assert all((fit.calibration.probability(m) >= fit.calibration.threshold) == bool(y) for m, y in zip(margins, labels, strict=True))
+    assert math.isfinite(fit.calibration.threshold)
+
+
+def test_weighting_the_answerable_questions_lowers_the_bar():
+    # margins overlap: two answerable questions sit among the unanswerable ones
+    margins = [-4.0, -3.0, -2.5, -2.0, -1.0, 1.0, 2.0, 3.5, 4.0, -2.8, -2.2]
+    labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    plain = calibrate(_examples(labels), _readings(margins), answerable_weight=1)
+    weighted = calibrate(_examples(labels), _readings(margins), answerable_weight=4)
+    assert plain.refused == pytest.approx(100 * 2 / 6) and weighted.refused == 0.0
+    assert weighted.weighted_f1 > weighted.f1  # the unanswerable questions it now answers weigh less
+    assert weighted.calibration.answerable_weight == 4
+    # P(answer) is for questions as people ask them: higher at the same margin
+    assert weighted.calibration.probability(0.0) > plain.calibration.probability(0.0)
+
+
+def _examples(labels: list[int]) -> list[Example]:
+    return [Example(str(i), "t", "q", "the answer", () if y == 0 else ("answer",), () if y == 0 else (4,)) for i, y in enumerate(labels)]
+
+
+def _readings(margins: list[float]) -> list[Reading]:
+    return [Reading([Span("answer", 0, 4, 10, m, 0.5)], m, 0.5, True) for m in margins]

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from index.offline import go_offline
+from qa.calibrate import ANSWERABLE_WEIGHT
 
 go_offline()
 
@@ -18,9 +19,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="Offline ques
 index_app = typer.Typer(no_args_is_help=True, help="Build, extend and inspect an index.")
 reader_app = typer.Typer(no_args_is_help=True, help="Train and calibrate the extractive reader.")
 app.add_typer(index_app, name="index")
-reranker_app = typer.Typer(no_args_is_help=True, help="Mine training groups for, and train, the passage reranker.")
 app.add_typer(reader_app, name="reader")
-app.add_typer(reranker_app, name="reranker")
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: $DOCQA_HOME/index, the bundled article)")]
 Int8Opt = Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")]
@@ -179,7 +178,7 @@ def evaluate_cmd(
     end_to_end: Annotated[bool, typer.Option("--end-to-end", help="index each article and ask through answer()")] = False,
     model: Annotated[Path | None, typer.Option(help="reader folder (default: the shipped one)")] = None,
     threshold: Annotated[
-        float | None, typer.Option(help="answer when P(answer) >= this; 0 always answers (SQuAD v1.1 protocol); default: dev-optimal")
+        float | None, typer.Option(help="answer when P(answer) >= this; 0 always answers (SQuAD v1.1 protocol); default: answer()'s")
     ] = None,
     int8: Int8Opt = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -208,7 +207,7 @@ def evaluate_cmd(
     typer.echo(f"{file.name} [{part or 'all'}], {mode}, {figures.n} questions")
     typer.echo(f"  EM {figures.em:.1f}  F1 {figures.f1:.1f}")
     if figures.has_ans_f1 is not None:
-        typer.echo(f"  HasAns F1 {figures.has_ans_f1:.1f} ({figures.has_ans_n})")
+        typer.echo(f"  HasAns F1 {figures.has_ans_f1:.1f} ({figures.has_ans_n}), {figures.refused:.1f}% of them refused")
     if figures.no_ans_f1 is not None:
         typer.echo(f"  NoAns F1 {figures.no_ans_f1:.1f} ({figures.no_ans_n})")
     if figures.has_ans_f1 is not None:
@@ -222,25 +221,58 @@ def evaluate_cmd(
     typer.echo(f"  latency p50 {figures.p50_ms:.1f} ms  p95 {figures.p95_ms:.1f} ms per question")
 
 
+DataDirOpt = Annotated[Path | None, typer.Option(help="SQuAD data folder with splits.json (default: ../shared/data/squad)")]
+OtherParagraphOpt = Annotated[
+    float, typer.Option(help="share of answerable questions also shown, as unanswerable, with another paragraph of their article")
+]
+AnswerRemovedOpt = Annotated[
+    float, typer.Option(help="share of answerable questions also shown, as unanswerable, without their answer's sentences")
+]
+WorkersOpt = Annotated[int | None, typer.Option(help="processes that tokenize (default: one per core)")]
+
+
+@reader_app.command("prepare")
+def reader_prepare(
+    out: Annotated[Path, typer.Option(help=".npz file of the windows")] = Path("runs/windows.npz"),
+    other_paragraph: OtherParagraphOpt = 0.0,
+    answer_removed: AnswerRemovedOpt = 0.0,
+    seed: Annotated[int, typer.Option(help="seed of the negatives drawn")] = 13,
+    data_dir: DataDirOpt = None,
+    workers: WorkersOpt = None,
+) -> None:
+    """Tokenize the train part and its negatives once, for runs that share them (`reader train --windows`)."""
+    from qa.reader import MODEL_DIR
+    from qa.squad import load_part
+    from qa.train_data import prepare_windows
+
+    examples = load_part("train", data_dir)
+    windows = prepare_windows(examples, MODEL_DIR / "tokenizer.json", other_paragraph, answer_removed, seed, workers=workers)
+    windows.save(out)
+    typer.echo(f"{len(windows)} windows of {len(windows.kind)} questions and negatives in {out}")
+
+
 @reader_app.command("train")
 def reader_train(
     out: Annotated[Path, typer.Option(help="run folder: checkpoints, metrics, final model")] = Path("runs/reader"),
-    max_steps: Annotated[int, typer.Option(help="optimizer steps (batch 32)")] = 900,
+    max_steps: Annotated[int, typer.Option(help="optimizer steps")] = 900,
+    time_limit: Annotated[float, typer.Option(help="seconds of steps: the schedule ends at this or max_steps, whichever is first")] = 0.0,
+    batch_size: Annotated[int, typer.Option(help="windows per step")] = 32,
     seed: Annotated[int, typer.Option()] = 13,
     learning_rate: Annotated[float, typer.Option(help="peak learning rate")] = 1e-4,
-    warmup: Annotated[float, typer.Option(help="share of the steps spent warming up")] = 0.1,
+    warmup: Annotated[float, typer.Option(help="share of the run spent warming up")] = 0.1,
     init_from: Annotated[Path | None, typer.Option(help="a saved reader to go on training instead of the base model")] = None,
+    windows: Annotated[Path | None, typer.Option(help="windows from `docqa reader prepare` (default: tokenize the train part now)")] = None,
+    ambiguous: Annotated[
+        str, typer.Option(help="an answer whose start was guessed: keep the guess, accept any candidate start, or drop the question")
+    ] = "keep",
     unanswerable_repeat: Annotated[int, typer.Option(help="times each window of an unanswerable question is seen per epoch")] = 1,
-    other_paragraph: Annotated[
-        float, typer.Option(help="share of answerable questions also shown, as unanswerable, with another paragraph of their article")
-    ] = 0.0,
-    answer_removed: Annotated[
-        float, typer.Option(help="share of answerable questions also shown, as unanswerable, without their answer's sentences")
-    ] = 0.0,
+    other_paragraph: OtherParagraphOpt = 0.0,
+    answer_removed: AnswerRemovedOpt = 0.0,
     device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
     checkpoint_every: Annotated[int, typer.Option(help="steps between checkpoints")] = 100,
-    eval_every: Annotated[int, typer.Option(help="steps between dev-sample evaluations")] = 250,
-    data_dir: Annotated[Path | None, typer.Option(help="SQuAD data folder with splits.json (default: ../shared/data/squad)")] = None,
+    eval_every: Annotated[int, typer.Option(help="steps between dev-sample evaluations (0: none)")] = 250,
+    data_dir: DataDirOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Fine-tune the reader on the train part; rerun the same command to resume after an interruption."""
     import logging
@@ -251,10 +283,14 @@ def reader_train(
     cfg = TrainConfig(
         out_dir=out,
         max_steps=max_steps,
+        time_limit=time_limit,
+        batch_size=batch_size,
         seed=seed,
         learning_rate=learning_rate,
         warmup=warmup,
         init_from=init_from,
+        windows=windows,
+        ambiguous=ambiguous,
         unanswerable_repeat=unanswerable_repeat,
         other_paragraph=other_paragraph,
         answer_removed=answer_removed,
@@ -262,16 +298,20 @@ def reader_train(
         checkpoint_every=checkpoint_every,
         eval_every=eval_every,
         data_dir=data_dir,
+        workers=workers,
     )
-    typer.echo(f"final model: {train(cfg)}")
+    typer.echo(f"final model: {_guard(train, cfg)}")
 
 
 @reader_app.command("calibrate")
 def reader_calibrate(
     model: Annotated[Path, typer.Argument(help="reader folder to calibrate (calibration.json is written there)")],
     int8: Int8Opt = True,
+    answerable_weight: Annotated[
+        float, typer.Option(help="weight of dev's answerable questions against its unanswerable ones (1: plain SQuAD 2.0 dev F1)")
+    ] = ANSWERABLE_WEIGHT,
 ) -> None:
-    """Fit the no-answer probability and threshold on the dev part."""
+    """Fit the no-answer probability and the threshold answer() uses on the dev part."""
     from qa.calibrate import calibrate
     from qa.evaluate import read_all
     from qa.reader import Reader
@@ -279,45 +319,12 @@ def reader_calibrate(
 
     dev = load_part("dev")
     readings, _ = read_all(Reader.load(model, quantize=int8), dev)  # margins do not depend on the old calibration
-    calibration, dev_f1 = calibrate(dev, readings)
-    (model / "calibration.json").write_text(json.dumps(asdict(calibration), indent=1))
-    typer.echo(f"{calibration}; dev F1 {dev_f1:.2f} on {len(dev)} questions")
-
-
-@reranker_app.command("mine")
-def reranker_mine(
-    out: Annotated[Path, typer.Option(help="gzipped JSON of the groups")] = Path("runs/rerank/groups.json.gz"),
-    data_dir: Annotated[Path | None, typer.Option(help="SQuAD data folder with splits.json (default: ../shared/data/squad)")] = None,
-) -> None:
-    """Index each train and dev article and keep, per answerable question, its answer's passage and the
-    retriever's other top passages (needs the embedding model; a GPU does not help)."""
-    from qa.rerank_train import mine_groups, save_groups
-    from qa.squad import load_part
-
-    groups = {part: mine_groups(load_part(part, data_dir)) for part in ("train", "dev")}
-    save_groups(groups, out)
-    typer.echo(f"{len(groups['train'])} train and {len(groups['dev'])} dev groups in {out}")
-
-
-@reranker_app.command("train")
-def reranker_train(
-    groups: Annotated[Path, typer.Option(help="groups from `docqa reranker mine`")] = Path("runs/rerank/groups.json.gz"),
-    out: Annotated[Path, typer.Option(help="run folder: checkpoint, metrics, final model")] = Path("runs/rerank"),
-    epochs: Annotated[float, typer.Option(help="passes over the train groups")] = 1.0,
-    learning_rate: Annotated[float, typer.Option(help="peak learning rate")] = 3e-5,
-    batch_groups: Annotated[int, typer.Option(help="questions per step, each with its group of passages")] = 16,
-    seed: Annotated[int, typer.Option()] = 21,
-    init_from: Annotated[Path | None, typer.Option(help="starting weights (default: the shipped reader)")] = None,
-    device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
-) -> None:
-    """Train the reranker on the mined groups; rerun the same command to resume after an interruption."""
-    import logging
-
-    from qa.rerank_train import RerankConfig, train_reranker
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    cfg = RerankConfig(groups, out, init_from, seed, batch_groups, learning_rate, epochs=epochs, device=device)
-    typer.echo(f"final model: {train_reranker(cfg)}")
+    fit = calibrate(dev, readings, answerable_weight)
+    (model / "calibration.json").write_text(json.dumps(asdict(fit.calibration), indent=1))
+    typer.echo(
+        f"{fit.calibration}\ndev ({len(dev)} questions): F1 {fit.f1:.2f}, weighted F1 {fit.weighted_f1:.2f} "
+        f"(answerable x{answerable_weight:g}), answerable questions refused {fit.refused:.1f}%"
+    )
 
 
 def main() -> None:
