@@ -1,8 +1,9 @@
-"""Read documents for indexing, refusing what is not text with an error that names the file."""
+"""Documents to index: a named text, checked for what makes it indexable (index.formats reads files)."""
 
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +18,18 @@ class Document:
 
     doc_id: str
     text: str
+    pages: tuple[int, ...] = ()  # where each page starts in `text`, for a document with pages (a PDF)
+
+    def __post_init__(self):
+        object.__setattr__(self, "pages", tuple(self.pages))  # a list when read back from JSON
 
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) that holds character `offset`, or None for a document without pages."""
+        return bisect_right(self.pages, offset) if self.pages else None
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -40,24 +49,14 @@ def decode_text(data: bytes, name: str) -> str:
     return text
 
 
-def read_document(path: str | Path) -> Document:
-    """Load a UTF-8 text file as a Document named after the file."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise DocumentError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DocumentError(f"{path}: is a folder, not a file") from None
-    return Document(path.name, decode_text(data, str(path)))
-
-
 def as_document(item: str | Path | Document, default_id: str) -> Document:
-    """A Document from a Document, a Path (read from disk) or a string of text (named `default_id`)."""
+    """A Document from a Document, a Path (a file of a supported format) or a string of text (named `default_id`)."""
     if isinstance(item, Document):
         decode_text(item.text.encode("utf-8"), item.doc_id)
         return item
     if isinstance(item, Path):
+        from index.formats import read_document  # it reads files into Documents
+
         return read_document(item)
     if isinstance(item, str):
         return Document(default_id, decode_text(item.encode("utf-8"), default_id))

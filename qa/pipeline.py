@@ -139,10 +139,11 @@ class Pipeline:
         """Locate a span of a reading in its document: the passage and sentence that hold it."""
         ctx = found.contexts[span.passage]
         start, end = ctx.start + span.start, ctx.start + span.end
-        text = self.index.documents[ctx.doc_id].text
-        s_start, s_end = sentence_at(text, start, end)
+        document = self.index.documents[ctx.doc_id]
+        s_start, s_end = sentence_at(document.text, start, end)
         passage = self.index.passages[self.index.passage_at(ctx.doc_id, start)]
-        return Evidence(ctx.doc_id, passage.passage_id, text[s_start:s_end], s_start, s_end, start, end, role)
+        sentence = document.text[s_start:s_end]
+        return Evidence(ctx.doc_id, passage.passage_id, sentence, s_start, s_end, start, end, role, document.page_at(start))
 
     def alternatives(self, found: Found, skip: int = 1, limit: int = 4) -> list[Alternative]:
         return [Alternative(s.text, s.score, self.evidence(found, s)) for s in found.reading.spans[skip : skip + limit]]

@@ -17,6 +17,7 @@ class Evidence:
     start: int  # the answer is document_text[start:end]
     end: int
     role: str = "answer"  # "subject" / "object" for the two sides of a relation answer
+    page: int | None = None  # the page (from 1) the answer starts on, for a document with pages (a PDF)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import gradio as gr  # noqa: E402
 
 from index.build import ensure_default_index  # noqa: E402
 from index.errors import DocqaError  # noqa: E402
+from index.formats import SUFFIXES  # noqa: E402
 from index.store import read_manifest  # noqa: E402
 from qa.api import answer, forget, pipeline_for  # noqa: E402
 from qa.types import Answer  # noqa: E402
@@ -121,8 +122,8 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                 with gr.Tab("Rebuild from new text"):
                     pasted = gr.Textbox(label="Paste text", lines=8, elem_id="paste")
                     files = gr.File(
-                        label="or upload .txt / .md (10 MB max)",
-                        file_types=[".txt", ".md"],
+                        label=f"or upload {' / '.join(SUFFIXES)} (10 MB max)",
+                        file_types=list(SUFFIXES),
                         file_count="multiple",
                         type="filepath",
                         elem_id="upload",

@@ -49,7 +49,7 @@ def _print_report(report) -> None:
 
 @index_app.command("build")
 def index_build(
-    files: Annotated[list[Path], typer.Argument(help="UTF-8 text files")],
+    files: Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf, .docx, .html")],
     index: IndexOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
@@ -61,7 +61,7 @@ def index_build(
 
 @index_app.command("add")
 def index_add(
-    files: Annotated[list[Path], typer.Argument(help="UTF-8 text files")],
+    files: Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf, .docx, .html")],
     index: IndexOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
 ) -> None:
@@ -95,6 +95,12 @@ def index_info(index: IndexOpt = None, as_json: Annotated[bool, typer.Option("--
         typer.echo(f"  {d.doc_id}: {d.chars:,} chars, {d.passages} passages, sha256 {d.sha256[:12]}")
 
 
+def _where(ev) -> str:
+    """The document, its page when it has pages, and the passage of a piece of evidence."""
+    page = f" p. {ev.page}" if ev.page is not None else ""
+    return f"{ev.doc_id}{page} #{ev.passage_id}"
+
+
 def _show(result, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=1, ensure_ascii=False))
@@ -102,13 +108,13 @@ def _show(result, as_json: bool) -> None:
     if not result.found:
         typer.echo("The document does not say.")
         if result.closest:
-            typer.echo(f"  closest passage ({result.closest.doc_id} #{result.closest.passage_id}): {result.closest.sentence}")
+            typer.echo(f"  closest passage ({_where(result.closest)}): {result.closest.sentence}")
         return
     name = f" ({result.name})" if result.name else ""
     typer.echo(f"{result.text}{name}   [score {result.score:.2f}]")
     for ev in result.evidence:
         role = f"{ev.role}: " if ev.role != "answer" else ""
-        typer.echo(f"  {role}{ev.doc_id} #{ev.passage_id} chars {ev.start}-{ev.end}: {ev.sentence}")
+        typer.echo(f"  {role}{_where(ev)} chars {ev.start}-{ev.end}: {ev.sentence}")
     if result.alternatives:
         typer.echo("  also: " + "; ".join(f"{a.text} ({a.score:.2f})" for a in result.alternatives))
 

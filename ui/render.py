@@ -39,7 +39,7 @@ def sources_markdown(result: Answer) -> str:
     """The collapsible "Sources" part: which passage, where in the document, and the runners-up."""
     evidence = result.evidence or ([result.closest] if result.closest else [])
     lines = [
-        f"- {escape(ev.doc_id)}, passage {ev.passage_id}, characters {ev.start}-{ev.end} "
+        f"- {escape(ev.doc_id)}{'' if ev.page is None else f', page {ev.page}'}, passage {ev.passage_id}, characters {ev.start}-{ev.end} "
         f"(sentence at {ev.sentence_start}-{ev.sentence_end})"
         for ev in evidence
     ]

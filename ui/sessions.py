@@ -14,10 +14,10 @@ from pathlib import Path
 from index.build import build_index
 from index.documents import Document, decode_text
 from index.errors import DocumentError
+from index.formats import SUFFIXES, document_from_bytes
 from index.home import docqa_home
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-ALLOWED_SUFFIXES = (".txt", ".md")
 
 
 def sessions_root() -> Path:
@@ -45,13 +45,11 @@ def uploaded_documents(pasted: str | None, files: list[str] | None) -> list[Docu
     for file in files or []:
         path = Path(file)
         name = path.name
-        if path.suffix.lower() not in ALLOWED_SUFFIXES:
-            raise DocumentError(f"{name}: only .txt and .md files can be indexed")
         if path.stat().st_size > MAX_UPLOAD_BYTES:
             raise DocumentError(f"{name}: larger than the 10 MB upload limit")
-        docs.append(Document(name, decode_text(path.read_bytes(), name)))
+        docs.append(document_from_bytes(path.read_bytes(), name))
     if not docs:
-        raise DocumentError("paste some text or choose a .txt or .md file first")
+        raise DocumentError(f"paste some text or choose a file ({', '.join(SUFFIXES)}) first")
     return docs
 
 

@@ -1,0 +1,178 @@
+"""Documents as people keep them: the bundled article saved as .txt, .pdf (two pages, justified, with a
+running header, page numbers and hyphenated words), .docx and .html (inside navigation and a footer)
+reads as the same text and gives the same answers; PDF evidence names its page; bad files get one clear
+error. The files are made here, from the article and from texts written for the tests."""
+
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bench.sample_documents import HEADER, paragraphs, pdf_safe, write_docx, write_html, write_pdf
+from index import build_index
+from index.build import DEFAULT_DOCUMENT
+from index.docx_text import table_rows
+from index.errors import DocumentError
+from index.formats import SUFFIXES, document_from_bytes, read_document
+from qa import answer
+from tests.conftest import STORY
+
+TITLE = "Russia and the West at odds over Ukraine"
+QUESTIONS = [
+    "Who is Ukraine's foreign minister?",
+    "Where will Kerry meet Lavrov tomorrow?",
+    "How much financial aid did the EU offer Ukraine?",
+    "Who is the UN special envoy?",
+    "Who refused to meet whom?",
+    "What did NATO suspend?",
+]
+
+
+@pytest.fixture(scope="module")
+def article_files(tmp_path_factory) -> dict[str, Path]:
+    """The article (its euro signs spelt out, for the PDF's fonts) in each format."""
+    folder = tmp_path_factory.mktemp("formats")
+    text = pdf_safe(DEFAULT_DOCUMENT.read_text(encoding="utf-8"))
+    files = {suffix: folder / f"article{suffix}" for suffix in (".txt", ".pdf", ".docx", ".html")}
+    files[".txt"].write_text(text, encoding="utf-8")
+    assert write_pdf(text, files[".pdf"]) >= 2
+    write_docx(text, files[".docx"], TITLE)
+    write_html(text, files[".html"], TITLE)
+    return files
+
+
+@pytest.fixture(scope="module")
+def indexes(article_files, tmp_path_factory) -> dict[str, Path]:
+    folders = {}
+    for suffix, path in article_files.items():
+        folders[suffix] = tmp_path_factory.mktemp(f"index-{suffix[1:]}")
+        build_index([path], folders[suffix])
+    return folders
+
+
+def test_every_format_reads_as_the_same_paragraphs(article_files):
+    plain = paragraphs(read_document(article_files[".txt"]).text)
+    for suffix in (".pdf", ".docx", ".html"):
+        doc = read_document(article_files[suffix])
+        assert doc.doc_id == f"article{suffix}"
+        extracted = doc.text.split("\n\n")
+        assert [p for p in extracted if p in plain] == plain, suffix  # every paragraph, whole and in order
+        extra = [p for p in extracted if p not in plain]
+        assert extra == {".pdf": [], ".docx": [TITLE], ".html": [TITLE]}[suffix]
+
+
+def test_a_word_table_is_read_row_by_row_under_its_header(tmp_path):
+    museum = STORY.split("\n\n")[0]
+    rows = [["Year", "Event"], ["1987", "The museum opened"], ["2019", "The museum bought the Little Wren"]]
+    write_docx(museum, tmp_path / "museum.docx", "Valmora", rows)
+    doc = read_document(tmp_path / "museum.docx")
+    assert doc.text.split("\n\n") == [
+        "Valmora",
+        museum,
+        "Year: 1987; Event: The museum opened.",
+        "Year: 2019; Event: The museum bought the Little Wren.",
+    ]
+    assert table_rows([["Year", "Event"], ["2021", ""], ["", ""]]) == ["Year: 2021."]  # empty cells and rows left out
+    assert table_rows([["", "Bergen"], ["Oslo", "Tromso"]]) == ["Bergen.", "Oslo; Tromso."]  # no header: a first row with a gap
+    build_index([tmp_path / "museum.docx"], tmp_path / "ix")
+    assert answer("When did the museum buy the Little Wren?", index=tmp_path / "ix").text == "2019"
+
+
+def test_a_pdf_loses_its_header_page_numbers_and_line_end_hyphens(article_files):
+    import pypdfium2 as pdfium
+
+    raw = "".join(page.get_textpage().get_text_range() for page in pdfium.PdfDocument(article_files[".pdf"]))
+    assert "\ufffe" in raw or "-\r\n" in raw  # the layout did hyphenate words across lines
+    doc = read_document(article_files[".pdf"])
+    assert HEADER not in doc.text and "Page 1" not in doc.text
+    assert "\ufffe" not in doc.text and "\u00ad" not in doc.text
+    assert "  " not in doc.text
+    assert len(doc.pages) >= 2 and doc.pages[0] == 0
+    for number, start in enumerate(doc.pages, start=1):
+        # each page starts where the text of that page begins
+        page_text = pdfium.PdfDocument(article_files[".pdf"])[number - 1].get_textpage().get_text_range()
+        first_line = next(line for line in page_text.splitlines() if line.strip() and HEADER not in line)
+        assert doc.text[start : start + 20] == " ".join(first_line.split()).replace("\ufffe", "")[:20]
+        assert doc.page_at(start) == number
+
+
+def test_every_format_gives_the_same_answers_and_a_pdf_names_the_page(indexes, article_files):
+    import pypdfium2 as pdfium
+
+    pdf_pages = [" ".join(p.get_textpage().get_text_range().split()) for p in pdfium.PdfDocument(article_files[".pdf"])]
+    for question in QUESTIONS:
+        answers = {suffix: answer(question, index=folder) for suffix, folder in indexes.items()}
+        texts = {suffix: a.text for suffix, a in answers.items()}
+        assert len(set(texts.values())) == 1 and texts[".txt"], f"{question}: {texts}"
+        for ev in answers[".pdf"].evidence:
+            assert pdf_pages[ev.page - 1].find(ev.sentence.split(",")[0][:30]) >= 0, (question, ev.page)
+        assert all(ev.page is None for suffix in (".txt", ".docx", ".html") for ev in answers[suffix].evidence)
+
+
+def test_the_cli_builds_from_a_pdf_and_shows_the_page(article_files, tmp_path):
+    def docqa(*args):
+        return subprocess.run([sys.executable, "-m", "ui", *args], capture_output=True, text=True, timeout=300)
+
+    built = docqa("index", "build", str(article_files[".pdf"]), "--index", str(tmp_path / "ix"), "-q")
+    assert built.returncode == 0, built.stderr
+    asked = docqa("ask", "Who is the UN special envoy?", "--index", str(tmp_path / "ix"))
+    assert asked.returncode == 0 and "Robert Serry" in asked.stdout
+    assert "article.pdf p. 2 #" in asked.stdout
+
+
+def _pdf(draw) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    draw(pdf)
+    return bytes(pdf.output())
+
+
+def _docx_bomb() -> bytes:
+    """A zip that names word/document.xml and holds 300 MB of zeros, a few hundred KB compressed."""
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+        with archive.open("word/media/filler.bin", "w") as filler:
+            for _ in range(300):
+                filler.write(bytes(2**20))
+    return data.getvalue()
+
+
+def test_bad_files_get_one_clear_error():
+    def text_pdf(pdf):
+        pdf.set_font("Helvetica", size=12)
+        pdf.multi_cell(0, 6, STORY.split("\n\n")[0])
+
+    def encrypted(pdf):
+        text_pdf(pdf)
+        pdf.set_encryption(owner_password="owner", user_password="secret")
+
+    def scanned(pdf):  # a page of drawn shapes and no text, as a scan without OCR looks
+        pdf.rect(20, 20, 100, 60, style="F")
+
+    good_pdf = _pdf(text_pdf)
+    cases = {
+        "locked.pdf": (_pdf(encrypted), "encrypted"),
+        "scan.pdf": (_pdf(scanned), "no text layer"),
+        "cut.pdf": (good_pdf[: len(good_pdf) // 3], "not a readable PDF"),
+        "notes.pdf": (b"Just some plain text.\n", "is not a PDF file"),
+        "story.txt": (good_pdf, "but a PDF file"),
+        "report.docx": (b"<html><body><p>Hello</p></body></html>", "is not a Word file"),
+        "fake.docx": (b"PK\x03\x04 not really a zip", "not a Word (.docx) file"),
+        "bomb.docx": (_docx_bomb(), "expands to"),
+        "menu.html": (b"<html><body><nav><a href='/'>Home</a></nav><script>var x = 1;</script></body></html>", "no readable text"),
+        "old.doc": (b"\xd0\xcf\x11\xe0", "docqa reads .txt"),
+        "README": (b"text", "files without an extension"),
+        "empty.pdf": (b"", "the file is empty"),
+    }
+    for name, (data, message) in cases.items():
+        with pytest.raises(DocumentError, match=re.escape(message)):
+            document_from_bytes(data, name)
+    assert document_from_bytes(good_pdf, "good.pdf").text.startswith("The Harbour Museum of Valmora opened in 1987")
+    assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
