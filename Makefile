@@ -39,7 +39,8 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Figures for the README: index build speed, search latency, retrieval recall, passages read and widened, int8 cost, answer() latency, web load.
+# Figures for the README: index build speed, search latency, retrieval recall, passages read and widened, int8 cost, answer() latency,
+# web load, reading PDF/Word/HTML, off-topic refusals.
 bench: install
 	$(PY) -m bench.index_bench
 	$(PY) -m bench.retrieval_bench
@@ -48,6 +49,8 @@ bench: install
 	$(PY) -m bench.quant_bench
 	$(PY) -m bench.answer_bench
 	$(PY) -m bench.load_bench
+	$(PY) -m bench.formats_bench
+	$(PY) -m bench.offtopic_bench
 
 # Reader-only figures (gold paragraph) on the test articles, as in the model card.
 eval: install

@@ -83,9 +83,11 @@ def write_html(text: str, path: Path, title: str) -> None:
   <h1>{html.escape(title)}</h1>
 {body}
 </article>
-<aside><h3>Most read</h3><ul><li><a href="/1">Ten recipes for a summer picnic</a></li><li><a href="/2">Markets rally on rate hopes</a></li></ul></aside>
+<aside><h3>Most read</h3><ul><li><a href="/1">Ten recipes for a summer picnic</a></li>
+<li><a href="/2">Markets rally on rate hopes</a></li></ul></aside>
 </main>
-<footer><p>Copyright 2014 World News Daily. All rights reserved.</p><p><a href="/privacy">Privacy policy</a> | <a href="/terms">Terms</a></p></footer>
+<footer><p>Copyright 2014 World News Daily. All rights reserved.</p>
+<p><a href="/privacy">Privacy policy</a> | <a href="/terms">Terms</a></p></footer>
 <script src="/static/app.js"></script>
 </body></html>
 """,

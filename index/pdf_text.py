@@ -15,9 +15,9 @@ from itertools import pairwise
 
 from index.errors import DocumentError
 
-# PDFium marks a hyphen it judged to be a line-end hyphenation with U+FFFE (and joins the lines);
-# documents also carry soft hyphens (U+00AD) and U+0002.
-_SOFT_HYPHENS = re.compile("[\ufffe\u00ad\u0002]")
+# Soft hyphens (U+00AD) and U+0002 may remain inside words; they are not text.
+_SOFT_HYPHENS = re.compile("[\u00ad\u0002]")
+_LINE_ENDS = re.compile("(?<=[\ufffe\n])|(?<=\r)(?!\n)")  # where lines end: split after each mark, keeping it
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;…\"”’)\]]$")
@@ -63,8 +63,10 @@ def _page_lines(page) -> list[Line]:
     try:
         text = textpage.get_text_range()
         lines, at = [], 0
-        for raw in text.splitlines(keepends=True):
-            line = _SPACES.sub(" ", raw).strip()
+        # PDFium joins a line hyphenated at its end to the next one (U+FFFE marks the place), even to a
+        # footer: split there again, keeping the hyphen, so lines stay lines.
+        for raw in _LINE_ENDS.split(text):
+            line = _SPACES.sub(" ", raw.replace("\ufffe", "-")).strip()
             if line:
                 first = at + len(raw) - len(raw.lstrip())
                 left, bottom, _, top = textpage.get_charbox(first, loose=True)

@@ -85,7 +85,8 @@ def test_bad_questions_get_a_clear_error(client, question, message):
         ("empty.txt", b"", "empty"),
         ("binary.txt", b"\x00\x01\x02PK\x03\x04" * 10, "binary"),
         ("latin1.txt", "d\u00e9j\u00e0 vu".encode("latin-1"), "not UTF-8"),
-        ("picture.png", b"\x89PNG", r"only \.txt and \.md|one of these formats"),
+        ("picture.png", b"\x89PNG", r"docqa reads \.txt|one of these formats"),
+        ("scan.pdf", b"%PDF-1.4 truncated", "not a readable PDF"),
     ],
 )
 def test_bad_uploads_are_refused(client, tmp_path, name, content, message):
@@ -122,3 +123,21 @@ def test_document_view_marks_both_sides_of_a_relation():
     assert '<mark class="answer">Anna</mark>' in html and '<mark class="answer">Boris</mark>' in html
     assert '<mark class="evidence"> refused to meet </mark>' in html
     assert "Other text." in html and "</p><p>" in html
+
+
+def test_an_uploaded_pdf_is_read_and_its_answers_name_their_page(client, tmp_path):
+    from gradio_client import handle_file
+
+    from bench.sample_documents import write_pdf
+    from tests.conftest import STORY
+
+    path = tmp_path / "valmora.pdf"
+    assert write_pdf(STORY, path, repeat=10) >= 2  # the story ten times over, on more than one page
+    out = client.predict(None, [handle_file(str(path))], api_name="/rebuild")
+    assert "valmora.pdf" in out[0]
+    result = client.predict("Who founded the museum?", api_name="/ask")
+    assert "Ines Calder" in result["text"]
+    assert result["evidence"][0]["doc_id"] == "valmora.pdf" and result["evidence"][0]["page"] >= 1
+    chat, _, _ = client.predict("Who founded the museum?", [], api_name="/chat")
+    assert f"page {result['evidence'][0]['page']}" in str(chat[2]["content"])
+    client.predict(api_name="/reset")
