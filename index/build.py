@@ -12,11 +12,11 @@ import numpy as np
 
 from index.documents import Document, as_document
 from index.embeddings import MODEL_NAME, MiniLMEmbeddings, shared_embeddings
-from index.errors import DocqaError, DocumentError
+from index.errors import DocqaError, DocumentError, IndexFolderError
 from index.home import docqa_home
 from index.passages import split_passages
 from index.sentences import sentence_spans
-from index.store import FORMAT_VERSION, Index, Manifest, create_index, load_index, read_documents, read_manifest, save_index
+from index.store import CURRENT, FORMAT_VERSION, Index, Manifest, create_index, load_index, read_documents, read_manifest, save_index
 
 DEFAULT_DOCUMENT = Path(__file__).resolve().parent / "data" / "article.txt"
 
@@ -50,9 +50,24 @@ def _documents(sources: Iterable[Source]) -> list[Document]:
     return docs
 
 
+def check_index_folder(index_dir: Path) -> None:
+    """Refuse to write an index where it would clobber something else: a file, or a folder that holds
+    other files and no docqa index."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexFolderError(f"{index_dir} is a file, not an index folder; choose a new or empty folder")
+    if index_dir.is_dir() and not (index_dir / CURRENT).exists() and any(not _ours(f.name) for f in index_dir.iterdir()):
+        raise IndexFolderError(f"{index_dir} holds other files and no docqa index; choose a new or empty folder")
+
+
+def _ours(name: str) -> bool:
+    """A name docqa writes in an index folder (a first build that crashed may have left some)."""
+    return name == ".lock" or name.startswith(("gen-", ".building-", f".{CURRENT}."))
+
+
 @contextmanager
 def _locked(index_dir: Path) -> Iterator[None]:
     """One writer per index folder at a time (readers never wait)."""
+    check_index_folder(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / ".lock").open("w") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
@@ -149,6 +164,11 @@ def upgrade_index(index_dir: str | Path | None = None, *, progress: bool = False
     format or how text is split); a no-op when it is already current."""
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     return build_index(read_documents(index_dir), index_dir, progress=progress)
+
+
+def reset_index(index_dir: str | Path | None = None, *, progress: bool = False) -> BuildReport:
+    """Put the bundled article back as the only document of an index (by default the default one)."""
+    return build_index([DEFAULT_DOCUMENT], index_dir, progress=progress)
 
 
 def ensure_default_index(index_dir: str | Path | None = None) -> Path:

@@ -19,3 +19,7 @@ class CorruptIndexError(DocqaError):
 
 class ModelMismatchError(DocqaError):
     """The index was built with another embedding model than the one loaded now."""
+
+
+class IndexFolderError(DocqaError):
+    """The folder given for an index cannot hold one: a file, or a folder of other files."""

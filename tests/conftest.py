@@ -57,6 +57,21 @@ def article_index() -> Path:
 
 
 @pytest.fixture(scope="session")
+def server_url(article_index):
+    """A real docqa server (the page and the JSON API) on a free loopback port, over the default index."""
+    import socket
+
+    from ui.app import launch
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = launch(port=port, block=False)
+    yield server.url
+    server.close()
+
+
+@pytest.fixture(scope="session")
 def reader():
     from qa.reader import shared_reader
 

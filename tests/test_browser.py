@@ -1,7 +1,6 @@
 """A real Chromium (Debian's, driven by Playwright) uses the page as a person would."""
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,6 @@ pytestmark = [
         not Path(CHROMIUM).exists() and not shutil.which("chromium"), reason="Debian chromium is not installed (make browser)"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def page_url(article_index):
-    from ui.app import launch
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo = launch(port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +37,10 @@ def _ask(page, question: str) -> str:
     return bots.nth(before).inner_text()
 
 
-def test_ask_in_the_page_then_upload_and_ask_again(browser, page_url, tmp_path):
+def test_ask_in_the_page_then_upload_and_ask_again(browser, server_url, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(page_url)
+    page.goto(server_url)
     page.wait_for_selector("#question textarea", timeout=60_000)
 
     reply = _ask(page, "Who refused to meet whom?")

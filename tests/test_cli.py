@@ -1,6 +1,8 @@
 """The `docqa` command as a user runs it: a real process, real exit codes."""
 
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def docqa(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ui", *args], capture_output=True, text=True, cwd=ROOT, input=stdin, timeout=300)
+def docqa(*args: str, stdin: str | None = None, home: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `docqa ARGS`; `home` gives it a DOCQA_HOME of its own (its default index, its sessions)."""
+    env = os.environ | ({"DOCQA_HOME": str(home)} if home else {})
+    return subprocess.run([sys.executable, "-m", "ui", *args], capture_output=True, text=True, cwd=ROOT, input=stdin, timeout=300, env=env)
 
 
 def test_build_info_ask_and_add(tmp_path):
@@ -60,12 +64,15 @@ def test_no_answer_exits_zero_and_says_so(story_index):
     [
         ("ask", "   "),
         ("ask", "x" * 1001),
-        ("index", "build", "/nonexistent/file.txt"),
+        ("index", "build", "/nonexistent/file.txt", "--index", "/tmp/docqa-never-built"),
         ("index", "info", "--index", "/nonexistent/index"),
+        ("index", "build", str(ROOT / "README.md"), "--index", str(ROOT / "pyproject.toml")),  # a file, not a folder
+        ("index", "build", str(ROOT / "README.md"), "--index", str(ROOT / "docs")),  # a folder of other files
+        ("chat", "--index", "/nonexistent/index"),
     ],
 )
 def test_bad_input_exits_2_with_a_message(args):
-    out = docqa(*args)
+    out = docqa(*args, stdin="Who built it?\n")
     assert out.returncode == 2
     assert out.stderr.startswith("error:") and "Traceback" not in out.stderr
 
@@ -81,3 +88,39 @@ def test_chat_keeps_history_for_follow_ups(story_index):
     out = docqa("chat", "--index", str(story_index), stdin="Who is the leader of the harbour union?\nWhere did she fly to?\n")
     assert out.returncode == 0
     assert "Agnes Holt" in out.stdout and "Oslo" in out.stdout
+
+
+def test_writing_the_default_index_is_explicit_and_reversible(tmp_path):
+    doc = tmp_path / "lighthouse.txt"
+    doc.write_text("The Skerry Light was built in 1858 by the engineer Alan Stevenson.\n", encoding="utf-8")
+    home = tmp_path / "home"
+    refused = docqa("index", "build", str(doc), home=home)
+    assert refused.returncode == 2 and "--index FOLDER, or --default" in refused.stderr and not (home / "index").exists()
+    assert docqa("index", "build", str(doc), "--default", "-q", home=home).returncode == 0
+    assert "Alan Stevenson" in docqa("ask", "Who built the Skerry Light?", home=home).stdout
+    assert docqa("index", "reset", "--default", "-q", home=home).returncode == 0
+    assert "article.txt" in docqa("index", "info", home=home).stdout
+    assert "Rome" in docqa("ask", "Where will Kerry meet Lavrov tomorrow?", home=home).stdout
+
+
+def test_piped_chat_skips_blank_lines_and_exits_2_after_a_bad_question(story_index):
+    questions = "When did the Harbour Museum open?\n\n" + "x" * 1001 + "\nWho founded the museum?\n"
+    out = docqa("chat", "--index", str(story_index), stdin=questions)
+    assert out.returncode == 2
+    assert "1987" in out.stdout and "Ines Calder" in out.stdout
+    assert out.stderr.count("error:") == 1 and "Traceback" not in out.stderr
+
+
+def test_serve_on_a_busy_or_impossible_port_says_so_in_one_line():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        out = docqa("serve", "--port", str(busy.getsockname()[1]))
+    assert out.returncode == 2 and out.stderr.startswith("error: cannot listen on 127.0.0.1:") and "Traceback" not in out.stderr
+    out = docqa("serve", "--port", "99999")
+    assert out.returncode == 2 and "less than or equal to 65535" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_help_shows_flags_as_flags():
+    out = docqa("eval", "--help")
+    assert out.returncode == 0 and "--end-to-end" in out.stdout and "<bool>" not in out.stdout

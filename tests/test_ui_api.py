@@ -1,7 +1,5 @@
 """The launched web app, driven through its public API with gradio_client (a real server on loopback)."""
 
-import socket
-
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
@@ -10,25 +8,9 @@ from ui.render import answer_markdown, document_html
 from ui.sessions import sessions_root
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def app_url(article_index):
-    from ui.app import launch
-
-    port = _free_port()
-    demo = launch(port=port, prevent_thread_lock=True, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
 @pytest.fixture
-def client(app_url):
-    return Client(app_url, verbose=False)
+def client(server_url):
+    return Client(server_url, verbose=False)
 
 
 def test_api_lists_stable_endpoints(client):

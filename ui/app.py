@@ -1,7 +1,8 @@
 """The Gradio web app: chat with evidence, the document with the answer marked, rebuild from new text.
 
 Handlers are plain functions of (inputs, session state) so the same code serves the page and the
-`gradio_client` API (`/ask`, `/rebuild`, `/reset`).
+`gradio_client` API (`/ask`, `/rebuild`, `/reset`). The page is mounted on the FastAPI app of the
+plain JSON API (ui.http_api), and both are served by uvicorn.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from index.formats import SUFFIXES  # noqa: E402
 from index.store import read_manifest  # noqa: E402
 from qa.api import answer, forget, pipeline_for  # noqa: E402
 from qa.types import Answer  # noqa: E402
+from ui.http_api import api_app  # noqa: E402
 from ui.render import answer_markdown, document_html, sources_markdown  # noqa: E402
 from ui.sessions import build_session_index, remove_session_dir, uploaded_documents  # noqa: E402
 
@@ -152,8 +154,52 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
     return demo
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, **kwargs) -> gr.Blocks:
-    """Create and start the app; blocks until stopped unless prevent_thread_lock=True is passed."""
-    demo = create_app(index_dir)
-    demo.launch(server_name=host, server_port=port, max_file_size="10mb", css=CSS, footer_links=["api"], **kwargs)
-    return demo
+class Server:
+    """A running docqa server: the page at /, the JSON API at /api/v1, on uvicorn in a thread."""
+
+    def __init__(self, app, host: str, port: int):
+        import threading
+
+        import uvicorn
+
+        self.url = f"http://{host}:{port}/"
+        self._server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, name="docqa-server", daemon=True)
+
+    def start(self, timeout: float = 60) -> Server:
+        import time
+
+        self._thread.start()
+        deadline = time.time() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.time() > deadline:
+                raise OSError(f"the server did not start on {self.url}")
+            time.sleep(0.05)
+        return self
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C stops it)."""
+        try:
+            self._thread.join()
+        except KeyboardInterrupt:
+            self.close()
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+
+
+def create_server(index_dir: str | Path | None = None):
+    """The ASGI app: the JSON API (ui.http_api) with the Gradio page mounted at /."""
+    default_dir = Path(index_dir) if index_dir else ensure_default_index()
+    demo = create_app(default_dir)
+    return gr.mount_gradio_app(api_app(default_dir), demo, path="/", css=CSS, max_file_size="10mb", footer_links=["api"])
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, *, block: bool = True) -> Server:
+    """Start the page and the API on host:port; blocks until stopped unless `block` is False."""
+    server = Server(create_server(index_dir), host, port).start()
+    if block:
+        print(f"docqa is running on {server.url} (the page) and {server.url}api/v1/docs (the API); Ctrl-C stops it")
+        server.wait()
+    return server

@@ -15,13 +15,16 @@ from qa.calibrate import ANSWERABLE_WEIGHT
 
 go_offline()
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Offline question answering over your documents.")
-index_app = typer.Typer(no_args_is_help=True, help="Build, extend and inspect an index.")
-reader_app = typer.Typer(no_args_is_help=True, help="Train and calibrate the extractive reader.")
+# plain help: Rich's panels show every flag as taking a <bool> value
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="Offline question answering over your documents.")
+index_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Build, extend and inspect an index.")
+reader_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Train and calibrate the extractive reader.")
 app.add_typer(index_app, name="index")
 app.add_typer(reader_app, name="reader")
 
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: $DOCQA_HOME/index, the bundled article)")]
+WriteIndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder to write")]
+DefaultOpt = Annotated[bool, typer.Option("--default", help="write the default index ($DOCQA_HOME/index), which the app serves")]
 Int8Opt = Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")]
 BAD_INPUT = 2
 
@@ -47,32 +50,50 @@ def _print_report(report) -> None:
     typer.echo(f"{report.index_dir}: {state}; {len(m.documents)} document(s), {m.passages} passages")
 
 
+def _target(index: Path | None, default: bool) -> Path:
+    """Where build/add/reset write: --index FOLDER, or the default index when --default says so."""
+    from index.build import default_index_dir
+
+    if index is not None and default:
+        _fail("give --index FOLDER or --default, not both")
+    if index is None and not default:
+        _fail(
+            "say which index to write: --index FOLDER, or --default for the default index that `docqa ask` and the app use "
+            "(it holds the bundled article; `docqa index reset --default` brings the article back)"
+        )
+    return index if index is not None else default_index_dir()
+
+
+FilesArg = Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf, .docx, .html")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+
+
 @index_app.command("build")
-def index_build(
-    files: Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf, .docx, .html")],
-    index: IndexOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-) -> None:
-    """Replace the index with one built from FILES (a no-op if they are unchanged)."""
+def index_build(files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
+    """Replace an index's documents with FILES (a no-op if they are unchanged)."""
     from index.build import build_index
 
-    _print_report(_guard(build_index, list(files), index, progress=not quiet))
+    _print_report(_guard(build_index, list(files), _target(index, default), progress=not quiet))
 
 
 @index_app.command("add")
-def index_add(
-    files: Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf, .docx, .html")],
-    index: IndexOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
-) -> None:
-    """Add FILES to the index (a file with the same name replaces the old one)."""
+def index_add(files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
+    """Add FILES to an index (a file with the same name replaces the old one)."""
     from index.build import add_documents
 
-    _print_report(_guard(add_documents, list(files), index, progress=not quiet))
+    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet))
+
+
+@index_app.command("reset")
+def index_reset(index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
+    """Put the bundled article back as an index's only document (`--default`: the default index)."""
+    from index.build import reset_index
+
+    _print_report(_guard(reset_index, _target(index, default), progress=not quiet))
 
 
 @index_app.command("upgrade")
-def index_upgrade(index: IndexOpt = None, quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False) -> None:
+def index_upgrade(index: IndexOpt = None, quiet: QuietOpt = False) -> None:
     """Rebuild the index from the documents it holds (after an upgrade changed the index format)."""
     from index.build import upgrade_index
 
@@ -124,53 +145,69 @@ def ask(
     question: Annotated[str, typer.Argument(help="the question, in quotes")],
     index: IndexOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the Answer as JSON")] = False,
-    top_k: Annotated[int, typer.Option(help="passages to retrieve")] = 4,
+    top_k: Annotated[int | None, typer.Option(help="passages to retrieve (default: answer()'s, as in the app)", min=1)] = None,
 ) -> None:
     """Answer one question. Exit 0 with an answer or "the document does not say"; 2 on bad input."""
     from qa import answer
 
-    _show(_guard(answer, question, index=index, top_k=top_k), as_json)
+    _show(_guard(answer, question, index=index, **({"top_k": top_k} if top_k else {})), as_json)
 
 
-def _lines():
-    """Lines from a pipe, or from a prompt when a person is typing."""
+def _questions():
+    """Questions from a pipe (every non-blank line), or from a prompt until an empty line or Ctrl-D."""
     if not sys.stdin.isatty():
-        yield from sys.stdin
+        yield from (line.strip() for line in sys.stdin if line.strip())
         return
     while True:
         try:
-            yield input("> ")
+            line = input("> ").strip()
         except (EOFError, KeyboardInterrupt):
             return
+        if not line:
+            return
+        yield line
 
 
 @app.command()
 def chat(index: IndexOpt = None) -> None:
-    """Ask questions one after another; follow-ups ("where did he go?") use the conversation so far."""
+    """Ask questions one after another; follow-ups ("where did he go?") use the conversation so far.
+    Exits 2 if a question was refused as bad input, or at once when the index cannot be read."""
+    from index.errors import DocqaError
     from qa import answer
 
     history: list[tuple[str, str]] = []
-    typer.echo("Ask about the document (empty line or Ctrl-D to quit).")
-    for line in _lines():
-        question = line.strip()
-        if not question:
-            break
+    failed = False
+    if sys.stdin.isatty():
+        typer.echo("Ask about the document (empty line or Ctrl-D to quit).")
+    for question in _questions():
         try:
             result = answer(question, index=index, history=history)
+        except DocqaError as err:  # the index: no later question can do better
+            _fail(str(err))
         except (ValueError, TypeError) as err:
             typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+            failed = True
             continue
         _show(result, False)
         history.append((question, result.text))
+    if failed:
+        raise typer.Exit(BAD_INPUT)
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port")] = 7860,
+    port: Annotated[int, typer.Option(help="port", min=1, max=65535)] = 7860,
     index: IndexOpt = None,
 ) -> None:
     """Start the web app (default http://127.0.0.1:7860)."""
+    import socket
+
+    with socket.socket() as probe:  # Gradio would fail later, with a traceback
+        try:
+            probe.bind((host, port))
+        except OSError as err:
+            _fail(f"cannot listen on {host}:{port} ({err.strerror}); is another server running there? choose another --port")
     from ui.app import launch
 
     _guard(launch, host=host, port=port, index_dir=index)
