@@ -10,11 +10,10 @@ from index.build import ensure_default_index
 from index.embeddings import shared_embeddings
 from index.store import live_generation, load_index
 from qa.followup import resolve
-from qa.names import counterpart_name, name_behind
+from qa.names import counterpart_name, name_behind, same_entity
 from qa.pipeline import DEFAULT_TOP_K, Context, Found, Pipeline
 from qa.reader import shared_reader
 from qa.relations import Relation, parse_relation
-from qa.squad import normalize_answer
 from qa.types import Answer, Evidence, Slice
 
 MAX_QUESTION_CHARS = 1000
@@ -110,12 +109,6 @@ def _single_answer(pipeline: Pipeline, question: str, resolved: str, top_k: int)
     )
 
 
-def _same_entity(a: str, b: str) -> bool:
-    """True when two answers name the same thing ("Lavrov" and "Sergei Lavrov")."""
-    ta, tb = set(normalize_answer(a).split()), set(normalize_answer(b).split())
-    return bool(ta and tb) and (ta <= tb or tb <= ta)
-
-
 def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation: Relation, top_k: int) -> Answer | None:
     """Both sides of a two-slot question, anchored on the verb in the evidence sentence.
 
@@ -156,8 +149,8 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
             if e.doc_id == subject_ev.doc_id
             and e.sentence_start == subject_ev.sentence_start
             and e.start >= verb_end
-            and not _same_entity(s.text, subject_text)
-            and not _same_entity(s.text, subject_span.text)
+            and not same_entity(s.text, subject_text)
+            and not same_entity(s.text, subject_span.text)
         ]
 
     objects = after_verb(located)
@@ -181,7 +174,7 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
         f"{subject_text} -> {object_text}",
         min(subject_p, object_p),
         [subject_ev, object_ev],
-        pipeline.alternatives(found, limit=2),
+        pipeline.alternatives(found, limit=2, answers=[subject_text, object_text, subject_span.text, object_span.text]),
         parts=[subject_text, object_text],
         resolved_question=resolved,
         read=_read(found),

@@ -15,6 +15,14 @@ _LINKS = {"the", "a", "an", "of", "and", "for", "in", "on", "at", "to", "by", "f
 _NAME = r"(?:[A-Z][\w'\u2019-]+)"
 
 
+def same_entity(a: str, b: str) -> bool:
+    """True when two answers name the same thing, one's words within the other's ("Lavrov" and "Sergei Lavrov")."""
+    from qa.squad import normalize_answer
+
+    ta, tb = set(normalize_answer(a).split()), set(normalize_answer(b).split())
+    return bool(ta and tb) and (ta <= tb or tb <= ta)
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper()
 

@@ -16,6 +16,7 @@ from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from index.embeddings import MiniLMEmbeddings
 from index.sentences import sentence_at
 from index.store import Index
+from qa.names import same_entity
 from qa.reader import Reader, Reading, Span
 from qa.retriever import HybridRetriever
 from qa.types import Alternative, Evidence
@@ -145,5 +146,18 @@ class Pipeline:
         sentence = document.text[s_start:s_end]
         return Evidence(ctx.doc_id, passage.passage_id, sentence, s_start, s_end, start, end, role, document.page_at(start))
 
-    def alternatives(self, found: Found, skip: int = 1, limit: int = 4) -> list[Alternative]:
-        return [Alternative(s.text, s.score, self.evidence(found, s)) for s in found.reading.spans[skip : skip + limit]]
+    def alternatives(self, found: Found, skip: int = 1, limit: int = 4, answers: Sequence[str] = ()) -> list[Alternative]:
+        """Up to `limit` runners-up after the first `skip` spans, each another candidate: a span that
+        overlaps one of those, or names a part of one of them, of `answers` (the texts shown as the
+        answer) or of a runner-up already kept ("Lavrov" beside "Sergei Lavrov"), is left out."""
+        shown = found.reading.spans[:skip]
+        texts = [*answers, *(b.text for b in shown)]
+        others = []
+        for s in found.reading.spans[skip:]:
+            overlaps = any(s.passage == b.passage and s.start < b.end and b.start < s.end for b in shown)
+            if not overlaps and not any(same_entity(s.text, t) for t in texts):
+                others.append(Alternative(s.text, s.score, self.evidence(found, s)))
+                texts.append(s.text)
+            if len(others) == limit:
+                break
+        return others

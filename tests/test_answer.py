@@ -175,3 +175,16 @@ def test_questions_about_what_a_text_never_mentions_are_refused(tmp_path):
         answered = [q for q in check["off_topic"] if answer(q, index=folder).found]
         assert answered == [], f"{check['name']}: answered off-topic questions {answered}"
         assert answer(check["answerable"][0][0], index=folder).text.endswith(check["answerable"][0][1])
+
+
+def test_runners_up_are_other_candidates_not_pieces_of_the_answer(article_index):
+    from qa.names import same_entity
+
+    for question in ["Who is the UN special envoy?", "Who refused to meet whom?", "Who is Ukraine's foreign minister?"]:
+        result = answer(question)
+        shown = [result.text, *result.parts]
+        for alt in result.alternatives:
+            assert not any(same_entity(alt.text, text) for text in shown), (question, alt.text)
+            assert not any(alt.evidence.start < ev.end and ev.start < alt.evidence.end for ev in result.evidence), (question, alt.text)
+        texts = [a.text for a in result.alternatives]
+        assert not any(same_entity(a, b) for i, a in enumerate(texts) for b in texts[i + 1 :]), (question, texts)

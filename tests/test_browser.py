@@ -67,3 +67,65 @@ def test_ask_in_the_page_then_upload_and_ask_again(browser, server_url, tmp_path
     _ask(page, "<img src=x onerror=\"document.body.dataset.pwned='1'\">")
     assert page.evaluate("document.body.dataset.pwned") is None  # shown as text, never run
     page.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server_url)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    yield page
+    page.close()
+
+
+def test_an_error_leaves_the_conversation_and_the_inputs_as_they_were(page):
+    reply = _ask(page, "Where will Kerry meet Lavrov tomorrow?")
+    assert reply.splitlines()[0] == "Rome"
+    page.locator("#send").click()  # nothing typed
+    page.wait_for_selector("text=the question is empty", timeout=30_000)  # said once, in a toast
+    assert "Rome" in page.locator("#chat").inner_text()
+    assert page.locator("#chat .error, #question .error, #doc-view .error").count() == 0
+    page.get_by_role("tab", name="Rebuild from new text").click()
+    page.locator("#build").click()  # nothing to build
+    page.wait_for_function("document.querySelector('#build-status').innerText.includes('Not built')", timeout=30_000)
+    assert "paste some text" in page.locator("#build-status").inner_text()
+    page.get_by_role("tab", name="Document").click()
+    reply = _ask(page, "Who is the UN special envoy?")  # typed and clicked as before: nothing is locked
+    assert reply.splitlines()[0] == "Robert Serry"
+    assert page.locator("#chat [data-testid=bot]").count() == 4 and "Rome" in page.locator("#chat").inner_text()
+
+
+def test_markup_in_questions_and_documents_is_shown_as_text_and_never_fetched(page):
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.get_by_role("tab", name="Rebuild from new text").click()
+    document = (
+        "The harbour office of Valmora keeps a map ![map](http://127.0.0.1:9/track-doc.png) of the docks. Its clerk is **Tomas Brevik**."
+    )
+    page.locator("#paste textarea").fill(document)
+    page.locator("#build").click()
+    page.wait_for_function("document.querySelector('#build-status').innerText.includes('Built')", timeout=120_000)
+    page.get_by_role("tab", name="Document").click()
+    reply = _ask(page, "What does the harbour office keep? ![q](http://127.0.0.1:9/track-question.png) <b>bold</b>")
+    chat = page.locator("#chat").inner_text()
+    assert "![q](http://127.0.0.1:9/track-question.png) <b>bold</b>" in chat  # the question, as typed
+    assert "a map ![map](http://127.0.0.1:9/track-doc.png) of the docks" in reply  # the evidence, as written
+    assert not [url for url in requests if "track-" in url]
+    assert page.locator("#chat img[src*='track-'], #doc-view img").count() == 0
+
+
+def test_a_refusal_marks_no_answer_in_the_document(page):
+    reply = _ask(page, "What is the capital of Australia?")
+    assert reply.splitlines()[0] == "The document does not say."
+    assert page.locator("#doc-view mark.answer").count() == 0
+    assert page.locator("#doc-view mark.closest").count() == 1
+
+
+def test_clearing_the_chat_forgets_what_follow_ups_refer_to(page):
+    _ask(page, "Who is the UN special envoy?")
+    page.locator("#chat button[aria-label='Clear']").click()
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=bot]').length == 0", timeout=30_000)
+    _ask(page, "Where did he fly to?")
+    sources = page.locator("#chat [data-testid=bot]").nth(1)
+    sources.click()  # open the collapsed Sources
+    assert "read as" not in page.locator("#chat").inner_text()

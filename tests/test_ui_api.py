@@ -4,7 +4,7 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from ui.render import answer_markdown, document_html
+from ui.render import answer_html, document_html
 from ui.sessions import sessions_root
 
 
@@ -88,8 +88,23 @@ def test_markup_in_documents_and_answers_is_escaped():
     from qa.types import Answer, Evidence
 
     ev = Evidence("d", 0, "<i>Bob</i> wins", 0, 15, 3, 6)
-    md = answer_markdown(Answer("q", "<i>Bob</i>", 0.9, [ev]))
+    md = answer_html(Answer("q", "<i>Bob</i>", 0.9, [ev]))
     assert "<i>" not in md and "&lt;i&gt;" in md
+
+
+def test_a_relation_answer_shows_its_sentence_once_with_both_sides_marked_and_a_low_score_as_a_guess():
+    from qa.types import Answer, Evidence
+
+    sentence = "Anna refused to meet Boris today."
+    both = [
+        Evidence("d", 1, sentence, 8, 8 + len(sentence), 8, 12, "subject"),
+        Evidence("d", 1, sentence, 8, 8 + len(sentence), 29, 34, "object"),
+    ]
+    html = answer_html(Answer("Who refused to meet whom?", "Anna -> Boris", 0.3, both, parts=["Anna", "Boris"]), threshold=0.6)
+    assert html.count("<blockquote>") == 1
+    assert '<mark class="answer">Anna</mark> refused to meet <mark class="answer">Boris</mark> today.' in html
+    assert "a guess" in html and "\n\n" not in html
+    assert "a guess" not in answer_html(Answer("Who?", "Anna", 0.9, both[:1]), threshold=0.6)
 
 
 def test_document_view_marks_both_sides_of_a_relation():

@@ -23,7 +23,7 @@ from index.store import read_manifest  # noqa: E402
 from qa.api import answer, forget, pipeline_for  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.http_api import api_app  # noqa: E402
-from ui.render import answer_markdown, document_html, sources_markdown  # noqa: E402
+from ui.render import answer_html, document_html, question_html, sources_html  # noqa: E402
 from ui.sessions import build_session_index, remove_session_dir, uploaded_documents  # noqa: E402
 
 EXAMPLES = [
@@ -40,6 +40,7 @@ SCROLL_TO_ANSWER = "() => document.querySelector('#doc-view mark.answer')?.scrol
 CSS = """
 mark.answer { background: #ffd54f; color: #000; font-weight: 600; }
 mark.evidence { background: #fff3c4; color: #000; }
+mark.closest { background: none; color: inherit; border-bottom: 2px dashed #9e9e9e; }
 .doc { max-height: 560px; overflow-y: auto; line-height: 1.5; }
 """
 
@@ -55,10 +56,12 @@ def _info(index_dir: Path) -> str:
 
 
 def _document(index_dir: Path, result: Answer | None) -> str:
+    """The Document tab: the answer's document with the answer marked, or for a refusal the closest
+    passage marked as such."""
     index = pipeline_for(index_dir).index
     evidence = (result.evidence or ([result.closest] if result.closest else [])) if result else []
     doc_id = evidence[0].doc_id if evidence else next(iter(index.documents))
-    return document_html(doc_id, index.documents[doc_id].text, evidence)
+    return document_html(doc_id, index.documents[doc_id].text, evidence, answered=bool(result and result.found))
 
 
 def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
@@ -73,17 +76,32 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
             raise gr.Error(str(err)) from None
 
     def respond(question, chat, qa_history, session_dir):
-        result = ask(question, session_dir, qa_history)
+        """The page's Send: a bad question is said in a toast, and the conversation and the inputs stay
+        as they were (an exception would put every output of the event in an error state)."""
+        try:
+            result = ask(question, session_dir, qa_history)
+        except gr.Error as err:
+            gr.Warning(err.message)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        index_dir = _active(session_dir, default_dir)
+        threshold = pipeline_for(index_dir).reader.calibration.threshold
         chat = [
             *chat,
-            {"role": "user", "content": question},
-            {"role": "assistant", "content": answer_markdown(result)},
-            {"role": "assistant", "content": sources_markdown(result), "metadata": {"title": "Sources", "status": "done"}},
+            {"role": "user", "content": question_html(question)},
+            {"role": "assistant", "content": answer_html(result, threshold)},
+            {"role": "assistant", "content": sources_html(result), "metadata": {"title": "Sources", "status": "done"}},
         ]
-        return chat, "", [*qa_history, (question, result.text)], _document(_active(session_dir, default_dir), result)
+        return chat, "", [*qa_history, (question, result.text)], _document(index_dir, result)
 
     def ask_api(question, session_dir):
         return asdict(ask(question, session_dir))
+
+    def rebuild_page(pasted, files, session_dir, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        """The page's Build: what is wrong goes to the status line beside the button; the rest stays."""
+        try:
+            return rebuild(pasted, files, session_dir, progress)
+        except gr.Error as err:
+            return (*[gr.skip()] * 7, f"Not built: {err.message}")
 
     def rebuild(pasted, files, session_dir, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
         progress(0, desc="reading documents")
@@ -102,7 +120,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
         if session_dir:
             forget(session_dir)
             remove_session_dir(session_dir)
-        return None, _info(default_dir), [], [], _document(default_dir, None), "Back to the default article."
+        return None, _info(default_dir), [], [], _document(default_dir, None), "", None, "Back to the default article."
 
     with gr.Blocks(title="docqa") as demo:
         session = gr.State(None, time_to_live=SESSION_TTL_S, delete_callback=remove_session_dir)
@@ -138,18 +156,17 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
         send_args = {"fn": respond, "inputs": [question, chat, qa_history, session], "outputs": [chat, question, qa_history, doc_view]}
         send.click(**send_args, api_name="chat").then(fn=None, js=SCROLL_TO_ANSWER)
         question.submit(**send_args, api_visibility="private").then(fn=None, js=SCROLL_TO_ANSWER)
-        build.click(
-            rebuild,
-            [pasted, files, session],
-            [session, info, chat, qa_history, doc_view, pasted, files, status],
-            api_name="rebuild",
-            concurrency_limit=1,
-        )
-        back.click(reset, [session], [session, info, chat, qa_history, doc_view, status], api_name="reset")
+        rebuild_outputs = [session, info, chat, qa_history, doc_view, pasted, files, status]
+        build.click(rebuild_page, [pasted, files, session], rebuild_outputs, api_visibility="private", concurrency_limit=1)
+        back.click(reset, [session], [session, info, chat, qa_history, doc_view, pasted, files, status], api_name="reset")
+        chat.clear(lambda: [], None, [qa_history], api_visibility="private")  # the trash button: follow-ups start afresh
         hidden_q = gr.Textbox(visible=False)
         hidden_out = gr.JSON(visible=False)
         hidden_btn = gr.Button(visible=False)
         hidden_btn.click(ask_api, [hidden_q, session], hidden_out, api_name="ask")
+        # for programs: the same rebuild, raising its errors (the page shows them in the status line)
+        hidden_build = gr.Button(visible=False)
+        hidden_build.click(rebuild, [pasted, files, session], rebuild_outputs, api_name="rebuild", concurrency_limit=1)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 

@@ -1,5 +1,7 @@
-"""Turn answers and documents into safe HTML/Markdown for the web page: every piece of document or
-question text is escaped, so markup in them is shown, never run."""
+"""Turn answers and documents into safe HTML for the web page. Every piece of question or document
+text is escaped, and every chat message is one HTML block: Gradio's chat renders Markdown, and
+Markdown does not reach inside an HTML block, so `![x](http://host/t.png)` in a document is shown as
+those characters, never fetched, and `<img onerror=...>` in a question is shown, never run."""
 
 from __future__ import annotations
 
@@ -10,59 +12,79 @@ from qa.types import Answer, Evidence
 NO_ANSWER = "The document does not say."
 
 
-def highlight(text: str, start: int, end: int, css: str = "answer") -> str:
-    """Escaped text with text[start:end] wrapped in <mark>."""
-    return f'{escape(text[:start])}<mark class="{css}">{escape(text[start:end])}</mark>{escape(text[end:])}'
+def text_html(text: str) -> str:
+    """Text as HTML that shows exactly those characters, line breaks as spaces (a blank line would end
+    the message's HTML block)."""
+    return escape(text.replace("\r", " ").replace("\n", " "))
 
 
-def evidence_html(ev: Evidence) -> str:
-    """The evidence sentence, escaped, with the answer marked."""
-    return highlight(ev.sentence, ev.start - ev.sentence_start, ev.end - ev.sentence_start)
+def message_html(inner: str, css: str = "msg") -> str:
+    """A chat message as one HTML block (no blank line inside, so Markdown leaves it alone)."""
+    return f'<div class="{css}">{inner}</div>'
 
 
-def answer_markdown(result: Answer) -> str:
-    """The chat reply: the short answer, its confidence, and each evidence sentence with the answer marked."""
+def question_html(question: str) -> str:
+    return message_html(text_html(question), "msg question")
+
+
+def sentence_html(sentence: str, sentence_start: int, spans: list[tuple[int, int]]) -> str:
+    """A sentence (starting at `sentence_start` in its document), escaped, with each answer span marked."""
+    out, at = [], 0
+    for start, end in sorted((a - sentence_start, b - sentence_start) for a, b in spans):
+        out.append(f'{text_html(sentence[at:start])}<mark class="answer">{text_html(sentence[start:end])}</mark>')
+        at = end
+    return "".join(out) + text_html(sentence[at:])
+
+
+def answer_html(result: Answer, threshold: float | None = None) -> str:
+    """The chat reply: the short answer, what its confidence means, and each evidence sentence once,
+    with every answer it holds marked. An answer below `threshold` is shown as a guess."""
     if not result.found:
-        reply = f"**{NO_ANSWER}**"
+        reply = f"<b>{NO_ANSWER}</b>"
         if result.closest:
-            reply += f"<br>The closest passage I found:<br><blockquote>{escape(result.closest.sentence)}</blockquote>"
-        return reply
-    name = f" ({escape(result.name)})" if result.name else ""
-    lines = [f"**{escape(result.text)}**{name}", f"<small>confidence {result.score:.0%}</small>"]
+            reply += f"<br>The closest passage I found:<blockquote>{text_html(result.closest.sentence)}</blockquote>"
+        return message_html(reply)
+    name = f" ({text_html(result.name)})" if result.name else ""
+    unsure = threshold is not None and result.score < threshold
+    head = f"<b>{text_html(result.text)}</b>{name}" + (" <i>(a guess: the reader is not sure)</i>" if unsure else "")
+    confidence = f'<small title="the calibrated chance that the document answers the question">confidence {result.score:.0%}</small>'
+    sentences: dict[tuple[str, int], tuple[Evidence, list[tuple[int, int]]]] = {}
     for ev in result.evidence:
-        label = {"subject": "who: ", "object": "whom: "}.get(ev.role, "")
-        lines.append(f"<blockquote>{label}{evidence_html(ev)}</blockquote>")
-    return "<br>".join(lines)
+        sentences.setdefault((ev.doc_id, ev.sentence_start), (ev, []))[1].append((ev.start, ev.end))
+    quotes = [f"<blockquote>{sentence_html(ev.sentence, ev.sentence_start, spans)}</blockquote>" for ev, spans in sentences.values()]
+    return message_html("<br>".join([head, confidence]) + "".join(quotes))
 
 
-def sources_markdown(result: Answer) -> str:
+def sources_html(result: Answer) -> str:
     """The collapsible "Sources" part: which passage, where in the document, and the runners-up."""
     evidence = result.evidence or ([result.closest] if result.closest else [])
-    lines = [
-        f"- {escape(ev.doc_id)}{'' if ev.page is None else f', page {ev.page}'}, passage {ev.passage_id}, characters {ev.start}-{ev.end} "
-        f"(sentence at {ev.sentence_start}-{ev.sentence_end})"
+    items = [
+        f"{text_html(ev.doc_id)}{'' if ev.page is None else f', page {ev.page}'}, passage {ev.passage_id}, "
+        f"characters {ev.start}-{ev.end} (sentence at {ev.sentence_start}-{ev.sentence_end})"
         for ev in evidence
     ]
     if result.alternatives:
-        lines.append("- other candidates: " + "; ".join(f"{escape(a.text)} ({a.score:.0%})" for a in result.alternatives))
+        items.append("other candidates: " + "; ".join(f"{text_html(a.text)} ({a.score:.0%})" for a in result.alternatives))
     if result.resolved_question and result.resolved_question != result.question:
-        lines.append(f"- read as: {escape(result.resolved_question)}")
-    return "\n".join(lines) or "no passage found"
+        items.append(f"read as: {text_html(result.resolved_question)}")
+    return message_html("<ul>" + "".join(f"<li>{item}</li>" for item in items) + "</ul>" if items else "no passage found")
 
 
-def document_html(doc_id: str, text: str, evidence: list[Evidence]) -> str:
-    """The whole document, escaped, paragraphs kept, evidence sentences and answers marked in place."""
-    level = [0] * len(text)  # 0 plain, 1 evidence sentence, 2 answer; answers win where they overlap
+def document_html(doc_id: str, text: str, evidence: list[Evidence], answered: bool = True) -> str:
+    """The whole document, escaped, paragraphs kept, with the evidence sentences and answers marked in
+    place; for a refusal (`answered` False) only the closest sentence is marked, as such."""
+    level = [0] * len(text)  # 0 plain, 1 evidence sentence (or the closest one), 2 answer; answers win where they overlap
     for ev in (e for e in evidence if e.doc_id == doc_id):
         for i in range(ev.sentence_start, ev.sentence_end):
             level[i] = max(level[i], 1)
-        for i in range(ev.start, ev.end):
+        for i in range(ev.start, ev.end) if answered else ():
             level[i] = 2
+    classes = ("", "evidence" if answered else "closest", "answer")
     out, start = [], 0
     for end in range(1, len(text) + 1):
         if end == len(text) or level[end] != level[start]:
             piece = escape(text[start:end])
-            css = ("", "evidence", "answer")[level[start]]
+            css = classes[level[start]]
             out.append(f'<mark class="{css}">{piece}</mark>' if css else piece)
             start = end
     body = "".join(out).replace("\n\n", "</p><p>")
