@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 GPU_PY ?= python3
 OUT ?= runs/v2/out
 
-.PHONY: install run test lint format bench eval eval-e2e examples browser train train-gpu train-gpu-stage5 gpu-payload train-gpu-v2 take-gpu-v2 clean
+.PHONY: install run test lint format bench eval eval-e2e examples browser train train-gpu train-gpu-stage5 gpu-payload train-gpu-v2 take-gpu-v2 screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ eval: install
 eval-e2e: install
 	$(DOCQA) eval $(SQUAD)/squad-v1.1-dev.json --part test --end-to-end
 	$(DOCQA) eval $(SQUAD)/squad-v2.0-dev.json --part test --end-to-end
+
+# The README's screenshot, made from the running page so it cannot go stale.
+screenshot: install browser
+	$(PY) scripts/screenshot.py docs/screenshot.png
 
 examples: install
 	$(PY) -m bench.examples
