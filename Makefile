@@ -40,7 +40,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 # Figures for the README: index build speed, search latency, retrieval recall, passages read and widened, int8 cost, answer() latency,
-# web load, reading PDF/Word/HTML, off-topic refusals.
+# web load, HTTP capacity, reading PDF/Word/HTML, off-topic refusals.
 bench: install
 	$(PY) -m bench.index_bench
 	$(PY) -m bench.retrieval_bench
@@ -49,6 +49,7 @@ bench: install
 	$(PY) -m bench.quant_bench
 	$(PY) -m bench.answer_bench
 	$(PY) -m bench.load_bench
+	$(PY) -m bench.capacity_bench
 	$(PY) -m bench.formats_bench
 	$(PY) -m bench.offtopic_bench
 
