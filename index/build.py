@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,7 +86,11 @@ def _current(index_dir: Path) -> Manifest | None:
 
 
 def index_documents(
-    docs: list[Document], embeddings: MiniLMEmbeddings | None = None, progress: bool = False, reuse: Index | None = None
+    docs: list[Document],
+    embeddings: MiniLMEmbeddings | None = None,
+    progress: bool = False,
+    reuse: Index | None = None,
+    cancel: threading.Event | None = None,
 ) -> Index:
     """An in-memory index of `docs`: their passages, each with the vectors of its sentences.
 
@@ -98,7 +103,7 @@ def index_documents(
     per_passage = [[(p.doc_id, a, b, texts[p.doc_id][a:b]) for a, b in sentence_spans(texts[p.doc_id], p.start, p.end)] for p in passages]
     known = _sentence_vectors(reuse) if reuse is not None else {}
     todo = list(dict.fromkeys(key for keys in per_passage for key in keys if key not in known))
-    known.update(zip(todo, embeddings.encode([key[3] for key in todo], progress=progress), strict=True))
+    known.update(zip(todo, embeddings.encode([key[3] for key in todo], progress=progress, cancel=cancel), strict=True))
     rows = [known[key] for keys in per_passage for key in keys]
     vectors = np.stack(rows) if rows else np.zeros((0, embeddings.dimension), np.float32)
     return create_index(docs, passages, vectors, [len(keys) for keys in per_passage])
@@ -116,10 +121,17 @@ def _sentence_vectors(index: Index) -> dict[tuple[str, int, int, str], np.ndarra
     return known
 
 
-def build_index(sources: Iterable[Source] | Source, index_dir: str | Path | None = None, *, progress: bool = False) -> BuildReport:
+def build_index(
+    sources: Iterable[Source] | Source,
+    index_dir: str | Path | None = None,
+    *,
+    progress: bool = False,
+    cancel: threading.Event | None = None,
+) -> BuildReport:
     """Replace the index at `index_dir` with one built from `sources` (text, paths or Documents).
 
     A no-op when the index already holds exactly these documents (same names and content hashes).
+    Setting `cancel` stops the embedding with BuildCancelledError; the index stays as it was.
     """
     docs = _documents(sources)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
@@ -127,7 +139,7 @@ def build_index(sources: Iterable[Source] | Source, index_dir: str | Path | None
         current = _current(index_dir)
         if current is not None and _same(current, docs):
             return BuildReport(index_dir, False, current)
-        index = index_documents(docs, progress=progress)
+        index = index_documents(docs, progress=progress, cancel=cancel)
         save_index(index, index_dir)
         return BuildReport(index_dir, True, index.manifest)
 

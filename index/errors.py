@@ -23,3 +23,7 @@ class ModelMismatchError(DocqaError):
 
 class IndexFolderError(DocqaError):
     """The folder given for an index cannot hold one: a file, or a folder of other files."""
+
+
+class BuildCancelledError(DocqaError):
+    """A build was cancelled before it finished; nothing was written."""

@@ -129,3 +129,21 @@ def test_clearing_the_chat_forgets_what_follow_ups_refer_to(page):
     sources = page.locator("#chat [data-testid=bot]").nth(1)
     sources.click()  # open the collapsed Sources
     assert "read as" not in page.locator("#chat").inner_text()
+
+
+def test_a_build_can_be_cancelled_and_leaves_everything_as_it_was(page):
+    from ui.sessions import sessions_root
+
+    before = set(sessions_root().iterdir()) if sessions_root().exists() else set()
+    page.get_by_role("tab", name="Rebuild from new text").click()
+    page.locator("#paste textarea").fill("The harbour office keeps the ship logs of Valmora. " * 20_000)  # about 1 MB
+    page.locator("#build").click()
+    page.wait_for_timeout(3000)  # embedding
+    page.locator("#cancel-build").click()
+    page.wait_for_function("document.querySelector('#build-status').innerText.includes('Cancelled')", timeout=30_000)
+    assert "article.txt" in page.locator("#doc-info").inner_text()
+    page.wait_for_timeout(3000)  # the build thread stops at its next batch and removes its folder
+    after = set(sessions_root().iterdir()) if sessions_root().exists() else set()
+    assert after == before
+    page.get_by_role("tab", name="Document").click()
+    assert _ask(page, "Where will Kerry meet Lavrov tomorrow?").splitlines()[0] == "Rome"

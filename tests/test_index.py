@@ -43,17 +43,35 @@ def test_round_trip_keeps_passages_vectors_and_search(story_index):
     assert "Little Wren" in index.passages[best].text
 
 
-def test_query_path_embeds_like_sentence_transformers():
-    """Queries run on an ONNX export of the model; their vectors must still match the documents' path."""
+def test_documents_and_queries_embed_like_sentence_transformers():
+    """Both run on an ONNX export of the model, documents in batches of like length; the vectors must be
+    sentence-transformers' own."""
     import numpy as np
+    from sentence_transformers import SentenceTransformer
 
     from index import shared_embeddings
+    from index.embeddings import _model_path
 
     texts = ["Who refused to meet whom?", "x", "caf\u00e9 cr\u00e8me, d\u00e9j\u00e0 vu", " ".join(["tide"] * 400), STORY]
+    reference = SentenceTransformer(str(_model_path()), device="cpu", local_files_only=True).encode(texts, normalize_embeddings=True)
     documents = shared_embeddings().encode(texts)
     queries = np.stack([shared_embeddings().encode_query(t) for t in texts])
-    assert queries.shape == (5, 384) and queries.dtype == np.float32
-    assert np.abs(documents - queries).max() < 1e-5
+    assert documents.shape == queries.shape == (5, 384) and documents.dtype == queries.dtype == np.float32
+    assert np.abs(documents - reference).max() < 1e-5 and np.abs(queries - reference).max() < 1e-5
+
+
+def test_a_cancelled_build_writes_nothing(tmp_path):
+    import threading
+
+    from index.errors import BuildCancelledError
+
+    build_index([STORY], tmp_path)
+    old = live_generation(tmp_path)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(BuildCancelledError, match="cancelled"):
+        build_index([STORY, SECOND], tmp_path, cancel=cancel)
+    _assert_old_index_intact(tmp_path, old)
 
 
 def test_rebuild_with_same_text_is_a_noop(tmp_path):

@@ -138,3 +138,45 @@ def test_an_uploaded_pdf_is_read_and_its_answers_name_their_page(client, tmp_pat
     chat, _, _ = client.predict("Who founded the museum?", [], api_name="/chat")
     assert f"page {result['evidence'][0]['page']}" in str(chat[2]["content"])
     client.predict(api_name="/reset")
+
+
+def _article_text(size: int) -> str:
+    from index.build import DEFAULT_DOCUMENT
+
+    article = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
+    return "\n\n".join([article] * (size // len(article.encode("utf-8")) + 1))
+
+
+def test_rebuilds_one_per_session_and_a_small_one_is_not_stuck_behind_a_large_one(server_url):
+    import threading
+    import time
+
+    large, small = Client(server_url, verbose=False), Client(server_url, verbose=False)
+    done: dict[str, float] = {}
+
+    def build_large():
+        large.predict(_article_text(300_000), None, api_name="/rebuild")
+        done["large"] = time.monotonic()
+
+    thread = threading.Thread(target=build_large)
+    thread.start()
+    time.sleep(3)  # the large build is embedding
+    with pytest.raises(AppError, match="already running"):
+        large.predict("The Skerry Light was built in 1858.", None, api_name="/rebuild")
+    out = small.predict("The Skerry Light was built in 1858.", None, api_name="/rebuild")
+    done["small"] = time.monotonic()
+    assert "Built: 1 document" in out[-1]
+    thread.join()
+    assert done["small"] < done["large"]  # it ran beside the large build, not after it
+    assert small.predict("When was the Skerry Light built?", api_name="/ask")["text"] == "1858"
+    large.predict(api_name="/reset")
+    small.predict(api_name="/reset")
+
+
+def test_pasted_text_and_files_share_one_size_limit(client, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "half.txt"
+    path.write_text("Harbour records. " * (6 * 2**20 // 17), encoding="utf-8")
+    with pytest.raises(AppError, match="over the 10 MB one rebuild may hold"):
+        client.predict("Ship logs. " * (5 * 2**20 // 11), [handle_file(str(path))], api_name="/rebuild")

@@ -24,7 +24,7 @@ from qa.api import answer, forget, pipeline_for  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.http_api import api_app  # noqa: E402
 from ui.render import answer_html, document_html, question_html, sources_html  # noqa: E402
-from ui.sessions import build_session_index, remove_session_dir, uploaded_documents  # noqa: E402
+from ui.sessions import MAX_REBUILD_BYTES, SessionBuilds, build_session_index, remove_session_dir, uploaded_documents  # noqa: E402
 
 EXAMPLES = [
     "Who refused to meet whom?",
@@ -96,25 +96,32 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
     def ask_api(question, session_dir):
         return asdict(ask(question, session_dir))
 
-    def rebuild_page(pasted, files, session_dir, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    builds = SessionBuilds()
+
+    def rebuild_page(pasted, files, session_dir, request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
         """The page's Build: what is wrong goes to the status line beside the button; the rest stays."""
         try:
-            return rebuild(pasted, files, session_dir, progress)
+            return rebuild(pasted, files, session_dir, request, progress)
         except gr.Error as err:
             return (*[gr.skip()] * 7, f"Not built: {err.message}")
 
-    def rebuild(pasted, files, session_dir, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+    def rebuild(pasted, files, session_dir, request: gr.Request, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        """Build the session's private index; one build per session at a time, which Cancel stops."""
         progress(0, desc="reading documents")
         try:
-            docs = uploaded_documents(pasted, files)
-            progress(0.1, desc="building the index")
-            old = session_dir
-            new_dir = build_session_index(docs, old)
+            with builds.start(request.session_hash) as cancel:
+                docs = uploaded_documents(pasted, files)
+                progress(0.1, desc="building the index")
+                old = session_dir
+                new_dir = build_session_index(docs, old, cancel)
         except DocqaError as err:
             raise gr.Error(str(err)) from None
         if old:
             forget(old)
         return str(new_dir), _info(new_dir), [], [], _document(new_dir, None), "", None, f"Built: {len(docs)} document(s)."
+
+    def cancel_build(request: gr.Request) -> str:
+        return "Cancelled: the index is as it was." if builds.cancel(request.session_hash) else "No build of yours is running."
 
     def reset(session_dir):
         if session_dir:
@@ -142,7 +149,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                 with gr.Tab("Rebuild from new text"):
                     pasted = gr.Textbox(label="Paste text", lines=8, elem_id="paste")
                     files = gr.File(
-                        label=f"or upload {' / '.join(SUFFIXES)} (10 MB max)",
+                        label=f"or upload {' / '.join(SUFFIXES)} ({MAX_REBUILD_BYTES // 2**20} MB in all, with the pasted text)",
                         file_types=list(SUFFIXES),
                         file_count="multiple",
                         type="filepath",
@@ -150,6 +157,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                     )
                     with gr.Row():
                         build = gr.Button("Build index", variant="primary", elem_id="build")
+                        stop = gr.Button("Cancel", elem_id="cancel-build")
                         back = gr.Button("Back to the default article", elem_id="reset")
                     status = gr.Markdown(elem_id="build-status")
 
@@ -157,7 +165,13 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
         send.click(**send_args, api_name="chat").then(fn=None, js=SCROLL_TO_ANSWER)
         question.submit(**send_args, api_visibility="private").then(fn=None, js=SCROLL_TO_ANSWER)
         rebuild_outputs = [session, info, chat, qa_history, doc_view, pasted, files, status]
-        build.click(rebuild_page, [pasted, files, session], rebuild_outputs, api_visibility="private", concurrency_limit=1)
+        # Two builds at a time for everyone (one per session), so a small build is not stuck behind a
+        # large one; progress shows in the status line only, not over the chat and the inputs.
+        building = {"concurrency_limit": 2, "concurrency_id": "rebuild"}
+        build_event = build.click(
+            rebuild_page, [pasted, files, session], rebuild_outputs, api_visibility="private", show_progress_on=[status], **building
+        )
+        stop.click(cancel_build, None, [status], api_visibility="private", cancels=[build_event])
         back.click(reset, [session], [session, info, chat, qa_history, doc_view, pasted, files, status], api_name="reset")
         chat.clear(lambda: [], None, [qa_history], api_visibility="private")  # the trash button: follow-ups start afresh
         hidden_q = gr.Textbox(visible=False)
@@ -166,7 +180,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
         hidden_btn.click(ask_api, [hidden_q, session], hidden_out, api_name="ask")
         # for programs: the same rebuild, raising its errors (the page shows them in the status line)
         hidden_build = gr.Button(visible=False)
-        hidden_build.click(rebuild, [pasted, files, session], rebuild_outputs, api_name="rebuild", concurrency_limit=1)
+        hidden_build.click(rebuild, [pasted, files, session], rebuild_outputs, api_name="rebuild", **building)
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 

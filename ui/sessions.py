@@ -8,16 +8,19 @@ another user's answers; it is deleted when the session ends or is reset.
 from __future__ import annotations
 
 import shutil
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from index.build import build_index
 from index.documents import Document, decode_text
-from index.errors import DocumentError
+from index.errors import DocqaError, DocumentError
 from index.formats import SUFFIXES, document_from_bytes
 from index.home import docqa_home
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_REBUILD_BYTES = 10 * 1024 * 1024  # what one rebuild may hold: pasted text and files together
 
 
 def sessions_root() -> Path:
@@ -38,26 +41,54 @@ def remove_session_dir(path: str | Path | None) -> None:
 
 
 def uploaded_documents(pasted: str | None, files: list[str] | None) -> list[Document]:
-    """Documents from pasted text and uploaded files, each checked for type, size and encoding."""
-    docs = []
-    if pasted and pasted.strip():
-        docs.append(Document("pasted text", decode_text(pasted.encode("utf-8"), "pasted text")))
-    for file in files or []:
-        path = Path(file)
-        name = path.name
-        if path.stat().st_size > MAX_UPLOAD_BYTES:
-            raise DocumentError(f"{name}: larger than the 10 MB upload limit")
-        docs.append(document_from_bytes(path.read_bytes(), name))
+    """Documents from pasted text and uploaded files, each checked for type, size and encoding, and
+    all of them together for size: the same 10 MB for a paste, a file or several."""
+    pasted_bytes = pasted.encode("utf-8") if pasted and pasted.strip() else b""
+    paths = [Path(f) for f in files or []]
+    total = len(pasted_bytes) + sum(p.stat().st_size for p in paths)
+    if total > MAX_REBUILD_BYTES:
+        raise DocumentError(f"{total / 2**20:.1f} MB in all is over the {MAX_REBUILD_BYTES // 2**20} MB one rebuild may hold")
+    docs = [Document("pasted text", decode_text(pasted_bytes, "pasted text"))] if pasted_bytes else []
+    for path in paths:
+        docs.append(document_from_bytes(path.read_bytes(), path.name))
     if not docs:
         raise DocumentError(f"paste some text or choose a file ({', '.join(SUFFIXES)}) first")
     return docs
 
 
-def build_session_index(docs: list[Document], previous: str | None) -> Path:
+class SessionBuilds:
+    """The rebuilds running now, at most one per browser session, each with the event that cancels it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running: dict[str, threading.Event] = {}
+
+    @contextmanager
+    def start(self, session: str) -> Iterator[threading.Event]:
+        with self._lock:
+            if session in self._running:
+                raise DocqaError("a build of yours is already running: wait for it or cancel it")
+            cancel = self._running[session] = threading.Event()
+        try:
+            yield cancel
+        finally:
+            with self._lock:
+                self._running.pop(session, None)
+
+    def cancel(self, session: str) -> bool:
+        """Ask the session's running build to stop; False when none runs."""
+        with self._lock:
+            cancel = self._running.get(session)
+        if cancel is not None:
+            cancel.set()
+        return cancel is not None
+
+
+def build_session_index(docs: list[Document], previous: str | None, cancel: threading.Event | None = None) -> Path:
     """Build the documents into a fresh private folder; the previous one goes only once this succeeded."""
     folder = new_session_dir()
     try:
-        build_index(docs, folder, progress=True)
+        build_index(docs, folder, progress=True, cancel=cancel)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
