@@ -29,11 +29,11 @@ def load_checks() -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verbose", action="store_true", help="print every question, its answer and P(answer)")
+    parser.add_argument("--verbose", action="store_true", help="print every question, its answer and its score")
     args = parser.parse_args()
     calibration = shared_reader().calibration
     weight = f"answerable questions weighted {calibration.answerable_weight:g} to 1 on dev"
-    print(f"answer() answers at P(answer) >= {calibration.threshold:.3f} ({weight})")
+    print(f"answer() answers at P(right) >= {calibration.threshold:.3f} ({weight})")
     totals = {"answerable": [0, 0, 0.0], "off_topic": [0, 0], "unsaid": [0, 0]}
     with tempfile.TemporaryDirectory(prefix="docqa-offtopic-") as tmp:
         for check in load_checks():

@@ -1,10 +1,12 @@
 """Fit the reader's "no answer" calibration on dev: a logistic over the span-vs-null margin, and the
 probability threshold that maximises dev F1 (BERT's SQuAD 2.0 recipe, with a probability on top).
 
-Half of the dev questions are unanswerable, and adversarially so; most questions people ask of a
-document are answerable. So both the logistic and the threshold weight dev's answerable questions
-ANSWERABLE_WEIGHT to 1: P(answer) is then the probability for questions asked as people ask them,
-and the threshold does not refuse answerable questions to catch SQuAD 2.0's traps.
+The logistic's label is whether the reader's best span is right (F1 >= 0.5 against a gold answer;
+never for an unanswerable question), so the probability shown with an answer is the chance that
+this answer is right. Half of the dev questions are unanswerable, and adversarially so; most
+questions people ask of a document are answerable. So both the logistic and the threshold weight
+dev's answerable questions ANSWERABLE_WEIGHT to 1: the probability is for questions asked as people
+ask them, and the threshold does not refuse answerable questions to catch SQuAD 2.0's traps.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from qa.reader import Calibration, Reading
 from qa.squad import Example, score
 
 ANSWERABLE_WEIGHT = 4.0
+RIGHT_F1 = 0.5  # a span at least this close to a gold answer (SQuAD F1) counts as a right answer
 
 
 @dataclass(frozen=True)
@@ -54,12 +57,13 @@ def fit_logistic(
 def calibrate(examples: Sequence[Example], readings: Sequence[Reading], answerable_weight: float = ANSWERABLE_WEIGHT) -> DevFit:
     """The calibration fitted on these dev readings, answerable questions weighted `answerable_weight`
     to 1 (1: plain SQuAD 2.0 dev F1), and its figures on dev."""
-    labels = [0 if ex.is_impossible else 1 for ex in examples]
-    weights = [answerable_weight if y else 1.0 for y in labels]
-    scale, bias = fit_logistic([r.margin for r in readings], labels, weights)
+    answerable = [0 if ex.is_impossible else 1 for ex in examples]
+    weights = [answerable_weight if y else 1.0 for y in answerable]
+    span_f1 = [score(r.spans[0].text, ex)[1] if r.spans else 0.0 for r, ex in zip(readings, examples, strict=True)]
+    right = [int(y and f >= RIGHT_F1) for y, f in zip(answerable, span_f1, strict=True)]
+    scale, bias = fit_logistic([r.margin for r in readings], right, weights)
     probe = Calibration(scale, bias)
     probs = [probe.probability(r.margin) if math.isfinite(r.margin) else 0.0 for r in readings]
-    span_f1 = [score(r.spans[0].text, ex)[1] if r.spans else 0.0 for r, ex in zip(readings, examples, strict=True)]
     null_f1 = [float(ex.is_impossible) for ex in examples]
     # Answer when p >= t: sweep t over the observed probabilities and keep the best weighted F1.
     order = sorted(range(len(readings)), key=lambda i: probs[i], reverse=True)
@@ -71,10 +75,10 @@ def calibrate(examples: Sequence[Example], readings: Sequence[Reading], answerab
             best_total, best_t = total, probs[i]
     answered = [p >= best_t for p in probs]
     f1 = sum(s if a else n for s, n, a in zip(span_f1, null_f1, answered, strict=True))
-    answerable = [a for a, y in zip(answered, labels, strict=True) if y]
+    asked = [a for a, y in zip(answered, answerable, strict=True) if y]
     return DevFit(
         calibration=Calibration(scale, bias, best_t, answerable_weight),
         f1=100 * f1 / len(examples),
         weighted_f1=100 * best_total / sum(weights),
-        refused=100 * answerable.count(False) / len(answerable) if answerable else 0.0,
+        refused=100 * asked.count(False) / len(asked) if asked else 0.0,
     )

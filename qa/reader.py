@@ -42,7 +42,7 @@ class Span:
 
 @dataclass(frozen=True)
 class Calibration:
-    """P(the passages answer the question) = sigmoid(scale * margin + bias); answer when >= threshold.
+    """P(the best span is a right answer) = sigmoid(scale * margin + bias); answer when >= threshold.
     Fitted on dev with its answerable questions weighted `answerable_weight` to 1 (qa.calibrate)."""
 
     scale: float = 1.0

@@ -44,7 +44,7 @@ class Answer:
 
     question: str
     text: str
-    score: float  # 0..1, calibrated probability that the document answers the question, for the answer given
+    score: float  # 0..1: for an answer, the calibrated chance that it is right; for none, that no answer would be
     evidence: list[Evidence] = field(default_factory=list)
     alternatives: list[Alternative] = field(default_factory=list)
     parts: list[str] = field(default_factory=list)  # the two sides of a relation answer, in order

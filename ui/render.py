@@ -47,7 +47,7 @@ def answer_html(result: Answer, threshold: float | None = None) -> str:
     name = f" ({text_html(result.name)})" if result.name else ""
     unsure = threshold is not None and result.score < threshold
     head = f"<b>{text_html(result.text)}</b>{name}" + (" <i>(a guess: the reader is not sure)</i>" if unsure else "")
-    confidence = f'<small title="the calibrated chance that the document answers the question">confidence {result.score:.0%}</small>'
+    confidence = f'<small title="the calibrated chance that this answer is right">confidence {result.score:.0%}</small>'
     sentences: dict[tuple[str, int], tuple[Evidence, list[tuple[int, int]]]] = {}
     for ev in result.evidence:
         sentences.setdefault((ev.doc_id, ev.sentence_start), (ev, []))[1].append((ev.start, ev.end))
