@@ -30,7 +30,7 @@ class OncePerPassage(Reader):
     """The shipped reader, running the model once per (question, passage) however they are combined."""
 
     def __init__(self, reader: Reader):
-        super().__init__(reader.spans, reader.tokenizer, reader.calibration, reader.max_length, reader.stride)
+        super().__init__(reader.spans, reader.tokenizer, reader.calibration, reader.max_length, reader.stride, reader.length_penalty)
         self.seen: dict[str, tuple[list, list, list]] = {}
 
     def logits(self, question, passages):
