@@ -2,7 +2,7 @@
 per word piece beyond its first), read the dev part with each question's own paragraph, fit the
 calibration as `docqa reader calibrate` does, and print dev F1 with the answerable questions weighted
 4 to 1 (what answer()'s threshold is chosen for), plain F1 there, the share of answerable questions
-refused, and the mean length of the answers given. qa.reader.LENGTH_PENALTY says what it found.
+refused, and the mean length of the answers given. qa.reader.LENGTH_PENALTY was chosen with it.
 
 Usage: python -m bench.span_length_bench [--penalties 0 0.1 0.2 0.35 0.5] [--model DIR]
 """

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import replace
 from pathlib import Path
 
 from index.build import ensure_default_index
 from index.embeddings import shared_embeddings
+from index.sentences import sentence_at
 from index.store import live_generation, load_index
 from qa.followup import resolve
 from qa.names import counterpart_name, name_behind, same_entity
@@ -109,16 +111,29 @@ def _single_answer(pipeline: Pipeline, question: str, resolved: str, top_k: int)
     )
 
 
+def _verb_sentence(pipeline: Pipeline, found: Found, relation: Relation) -> tuple[Evidence, re.Match] | None:
+    """The first sentence of the passages read, best ranked first, that holds the relation's verb (as
+    evidence of an empty span at the verb), and the verb; None when none does."""
+    for ctx in sorted(found.contexts, key=lambda c: c.rank):
+        document = pipeline.index.documents[ctx.doc_id].text
+        if verb := relation.anchor.search(document, ctx.start, ctx.end):
+            start, end = sentence_at(document, verb.start(), verb.end())
+            passage = pipeline.index.passages[pipeline.index.passage_at(ctx.doc_id, verb.start())]
+            return Evidence(ctx.doc_id, passage.passage_id, document[start:end], start, end, verb.start(), verb.start()), verb
+    return None
+
+
 def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation: Relation, top_k: int) -> Answer | None:
     """Both sides of a two-slot question, anchored on the verb in the evidence sentence.
 
-    The evidence sentence is that of the best span followed by the verb ("refused"). The reader then
+    The evidence sentence is that of the best span followed by the verb ("refused"), or else the first
+    sentence read that holds the verb. The reader then
     reads that sentence alone, and the subject is its best span ending before the verb (a span of
     the first reading can run back over a clause, "Moscow and Washington are at odds and Russia's
     foreign minister"). The object is the best span after the verb in the same sentence, from the
     first reading or, failing that, by asking "<subject> refused to meet whom?" of the rest of the
-    sentence. None when the first reading finds no answer or either side is missing. The score is the lower P(answer) of the readings
-    that gave the two sides.
+    sentence. None when the first reading finds no answer or either side is missing. The score is the
+    lower probability of the readings that gave the two sides.
     """
     found = pipeline.run(resolved, top_k)
     if not found.reading.answerable:
@@ -130,13 +145,17 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
         if (verb := relation.anchor.search(pipeline.index.documents[ev.doc_id].text, ev.end, ev.sentence_end))
     )
     span, ev, verb = next(anchored, (None, None, None))
-    if verb is None:
-        return None
+    if verb is None:  # no span of the reading stands before the verb: the first sentence read that holds it
+        ev, verb = _verb_sentence(pipeline, found, relation) or (None, None)
+        if verb is None:
+            return None
     document = pipeline.index.documents[ev.doc_id].text  # both sides are in this sentence
     verb_end = verb.end()
     sentence = Context(ev.doc_id, ev.sentence_start, ev.sentence_end, document[ev.sentence_start : ev.sentence_end])
     reread = pipeline.read(resolved, [sentence])
     subjects = [(s, e) for s in reread.reading.spans if (e := pipeline.evidence(reread, s)).end <= verb.start()]
+    if not subjects and span is None:
+        return None
     subject_span, subject_ev = subjects[0] if subjects else (span, ev)
     subject_p = reread.reading.p_answer if subjects else found.reading.p_answer
     subject_ev = replace(subject_ev, role="subject")

@@ -367,7 +367,7 @@ def train(cfg: TrainConfig) -> Path:
     model.eval()
     fit = calibrate(dev, read_all(reader, dev)[0])
     log.info(
-        "dev F1 %.2f, weighted %.2f, %.1f%% of answerable refused, on %d questions at P(answer) >= %.3f (%s encoder, fp32)",
+        "dev F1 %.2f, weighted %.2f, %.1f%% of answerable refused, on %d questions at P(right) >= %.3f (%s encoder, fp32)",
         fit.f1,
         fit.weighted_f1,
         fit.refused,

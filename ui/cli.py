@@ -221,7 +221,7 @@ def evaluate_cmd(
     end_to_end: Annotated[bool, typer.Option("--end-to-end", help="index each article and ask through answer()")] = False,
     model: Annotated[Path | None, typer.Option(help="reader folder (default: the shipped one)")] = None,
     threshold: Annotated[
-        float | None, typer.Option(help="answer when P(answer) >= this; 0 always answers (SQuAD v1.1 protocol); default: answer()'s")
+        float | None, typer.Option(help="answer when P(right) >= this; 0 always answers (SQuAD v1.1 protocol); default: answer()'s")
     ] = None,
     int8: Int8Opt = True,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -245,7 +245,7 @@ def evaluate_cmd(
         typer.echo(json.dumps(asdict(figures)))
         return
     mode = "end-to-end (retrieve + read)" if end_to_end else "reader with the gold paragraph"
-    mode += f", answering at P(answer) >= {threshold}" if threshold is not None and not end_to_end else ""
+    mode += f", answering at P(right) >= {threshold}" if threshold is not None and not end_to_end else ""
     mode += "" if end_to_end else (", int8" if int8 else ", fp32")
     typer.echo(f"{file.name} [{part or 'all'}], {mode}, {figures.n} questions")
     typer.echo(f"  EM {figures.em:.1f}  F1 {figures.f1:.1f}")
