@@ -219,7 +219,12 @@ def adamw(model, learning_rate: float, weight_decay: float):
     decay = [p for n, p in params if not n.endswith("bias") and "LayerNorm" not in n]
     no_decay = [p for n, p in params if n.endswith("bias") or "LayerNorm" in n]
     groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-    return torch.optim.AdamW(groups, lr=learning_rate, fused=params[0][1].is_cuda)
+    if params[0][1].is_cuda:
+        try:
+            return torch.optim.AdamW(groups, lr=learning_rate, fused=True)
+        except (RuntimeError, TypeError, ValueError) as err:  # a torch build without it: the plain one, not a lost GPU run
+            log.warning("fused AdamW unavailable (%s); using the plain one", err)
+    return torch.optim.AdamW(groups, lr=learning_rate)
 
 
 def _base_model_path() -> Path:
