@@ -2,7 +2,7 @@
 
 For each N it prints, on the default article, how many passages would be widened and the answers to
 the example questions (single-slot ones, read as `answer()` reads them); and on the dev part, end to
-end as `bench.rank_prior_bench` runs it (top 2, rank prior 1, P(answer) >= 0.5), F1 all / HasAns /
+end as `bench.rank_prior_bench` runs it (top 2, rank prior 1, answer()'s threshold), F1 all / HasAns /
 NoAns and how many questions had a passage widened.
 
 Retrieval is the hybrid ranking alone, as when NEIGHBOUR_BELOW was chosen.

@@ -53,7 +53,7 @@ def test_weighting_the_answerable_questions_lowers_the_bar():
     assert plain.refused == pytest.approx(100 * 2 / 6) and weighted.refused == 0.0
     assert weighted.weighted_f1 > weighted.f1  # the unanswerable questions it now answers weigh less
     assert weighted.calibration.answerable_weight == 4
-    # P(answer) is for questions as people ask them: higher at the same margin
+    # the probability is for questions as people ask them: higher at the same margin
     assert weighted.calibration.probability(0.0) > plain.calibration.probability(0.0)
 
 
