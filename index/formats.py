@@ -41,12 +41,21 @@ def _is_zip(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
+def _is_html(data: bytes) -> bool:
+    return bool(_HTML.search(data[:65536]))
+
+
+def _is_text(data: bytes) -> bool:
+    """Not a PDF or a zip (Word) file; decode_text judges the rest."""
+    return not _is_pdf(data) and not _is_zip(data)
+
+
 FORMATS = (
-    Format("plain text", (".txt",), lambda d: not _is_pdf(d) and not _is_zip(d), _plain),
-    Format("Markdown", (".md", ".markdown"), lambda d: not _is_pdf(d) and not _is_zip(d), _plain),
+    Format("plain text", (".txt",), _is_text, _plain),
+    Format("Markdown", (".md", ".markdown"), _is_text, _plain),
     Format("PDF", (".pdf",), _is_pdf, pdf_text),
     Format("Word", (".docx",), _is_zip, docx_text),
-    Format("web page", (".html", ".htm"), lambda d: bool(_HTML.search(d[:65536])), html_text),
+    Format("web page", (".html", ".htm"), _is_html, html_text),
 )
 SUFFIXES = tuple(s for f in FORMATS for s in f.suffixes)
 
@@ -70,7 +79,7 @@ def document_from_bytes(data: bytes, name: str) -> Document:
     if not data:
         raise DocumentError(f"{name}: the file is empty")
     if not fmt.looks_like(data):
-        actual = next((f.name for f in FORMATS[2:] if f.looks_like(data)), None)
+        actual = next((f.name for f in FORMATS if f.read is not _plain and f.looks_like(data)), None)
         raise DocumentError(f"{name}: is not a {fmt.name} file" + (f" but a {actual} file; give it the right extension" if actual else ""))
     text, pages = fmt.read(data, name)
     text = decode_text(text.encode("utf-8"), name)  # the limits of plain text: size, some text at all

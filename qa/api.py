@@ -9,7 +9,6 @@ from pathlib import Path
 
 from index.build import ensure_default_index
 from index.embeddings import shared_embeddings
-from index.sentences import sentence_at
 from index.store import live_generation, load_index
 from qa.followup import resolve
 from qa.names import counterpart_name, name_behind, same_entity
@@ -115,11 +114,8 @@ def _verb_sentence(pipeline: Pipeline, found: Found, relation: Relation) -> tupl
     """The first sentence of the passages read, best ranked first, that holds the relation's verb (as
     evidence of an empty span at the verb), and the verb; None when none does."""
     for ctx in sorted(found.contexts, key=lambda c: c.rank):
-        document = pipeline.index.documents[ctx.doc_id].text
-        if verb := relation.anchor.search(document, ctx.start, ctx.end):
-            start, end = sentence_at(document, verb.start(), verb.end())
-            passage = pipeline.index.passages[pipeline.index.passage_at(ctx.doc_id, verb.start())]
-            return Evidence(ctx.doc_id, passage.passage_id, document[start:end], start, end, verb.start(), verb.start()), verb
+        if verb := relation.anchor.search(pipeline.index.documents[ctx.doc_id].text, ctx.start, ctx.end):
+            return pipeline.locate(ctx.doc_id, verb.start(), verb.start()), verb
     return None
 
 

@@ -139,12 +139,15 @@ class Pipeline:
     def evidence(self, found: Found, span: Span, role: str = "answer") -> Evidence:
         """Locate a span of a reading in its document: the passage and sentence that hold it."""
         ctx = found.contexts[span.passage]
-        start, end = ctx.start + span.start, ctx.start + span.end
-        document = self.index.documents[ctx.doc_id]
+        return self.locate(ctx.doc_id, ctx.start + span.start, ctx.start + span.end, role)
+
+    def locate(self, doc_id: str, start: int, end: int, role: str = "answer") -> Evidence:
+        """The evidence of document_text[start:end]: its passage, sentence and page."""
+        document = self.index.documents[doc_id]
         s_start, s_end = sentence_at(document.text, start, end)
-        passage = self.index.passages[self.index.passage_at(ctx.doc_id, start)]
+        passage = self.index.passages[self.index.passage_at(doc_id, start)]
         sentence = document.text[s_start:s_end]
-        return Evidence(ctx.doc_id, passage.passage_id, sentence, s_start, s_end, start, end, role, document.page_at(start))
+        return Evidence(doc_id, passage.passage_id, sentence, s_start, s_end, start, end, role, document.page_at(start))
 
     def alternatives(self, found: Found, skip: int = 1, limit: int = 4, answers: Sequence[str] = ()) -> list[Alternative]:
         """Up to `limit` runners-up after the first `skip` spans, each another candidate: a span that

@@ -229,7 +229,7 @@ class Reader:
 
 
 def _pairs(
-    row: int, window: Window, start_logits: np.ndarray, end_logits: np.ndarray, max_answer_tokens: int, length_penalty: float = 0.0
+    row: int, window: Window, start_logits: np.ndarray, end_logits: np.ndarray, max_answer_tokens: int, length_penalty: float
 ) -> np.ndarray:
     """Candidate token spans of one window: rows of (window row, start + end logit less the length
     penalty per extra word piece, start token, end token) for the TOP_K best starts and ends in its

@@ -75,9 +75,14 @@ def load_examples(path: str | Path, part: str | None = None, splits_path: str | 
     if part is not None:
         splits_file = Path(splits_path) if splits_path else path.parent / "splits.json"
         titles = _titles_for(json.loads(splits_file.read_text(encoding="utf-8")), part, path.name)
-    ambiguous_file = path.with_name(path.stem + ".ambiguous-starts.json")
+    ambiguous_file = ambiguous_starts_file(path)
     ambiguous = json.loads(ambiguous_file.read_text(encoding="utf-8")) if ambiguous_file.exists() else {}
     return list(_iter_examples(data["data"], titles, ambiguous))
+
+
+def ambiguous_starts_file(path: Path) -> Path:
+    """Where the guessed answer starts of the SQuAD file `path` are listed, if it has any."""
+    return path.with_name(path.stem + ".ambiguous-starts.json")
 
 
 def _iter_examples(articles: Iterable[dict], titles: set[str] | None, ambiguous: dict[str, dict]) -> Iterator[Example]:

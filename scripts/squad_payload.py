@@ -17,13 +17,16 @@ from pathlib import Path
 
 LIMIT = 64 * 2**20
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from qa.squad import ambiguous_starts_file  # noqa: E402
 
 
 def needed(squad: Path) -> list[str]:
     """splits.json, the files its train and dev parts name, their ambiguous-starts files, SHA256SUMS."""
     splits = json.loads((squad / "splits.json").read_text())
     files = {name for part in ("train", "dev") for name in splits[part]}
-    files |= {f.name for f in (squad / name.replace(".json", ".ambiguous-starts.json") for name in files) if f.exists()}
+    files |= {f.name for f in (ambiguous_starts_file(squad / name) for name in files) if f.exists()}
     return ["splits.json", *sorted(files), "SHA256SUMS"]
 
 

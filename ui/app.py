@@ -172,7 +172,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
             rebuild_page, [pasted, files, session], rebuild_outputs, api_visibility="private", show_progress_on=[status], **building
         )
         stop.click(cancel_build, None, [status], api_visibility="private", cancels=[build_event])
-        back.click(reset, [session], [session, info, chat, qa_history, doc_view, pasted, files, status], api_name="reset")
+        back.click(reset, [session], rebuild_outputs, api_name="reset")
         chat.clear(lambda: [], None, [qa_history], api_visibility="private")  # the trash button: follow-ups start afresh
         hidden_q = gr.Textbox(visible=False)
         hidden_out = gr.JSON(visible=False)
