@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from index.dense import ANN_MIN_PASSAGES
 from index.documents import Document, as_document
-from index.embeddings import MODEL_NAME, MiniLMEmbeddings, shared_embeddings
+from index.embeddings import MODEL_NAME, Encoder, shared_embeddings
 from index.errors import DocqaError, DocumentError, IndexFolderError
 from index.home import docqa_home
 from index.passages import split_passages
@@ -87,15 +88,17 @@ def _current(index_dir: Path) -> Manifest | None:
 
 def index_documents(
     docs: list[Document],
-    embeddings: MiniLMEmbeddings | None = None,
+    embeddings: Encoder | None = None,
     progress: bool = False,
     reuse: Index | None = None,
     cancel: threading.Event | None = None,
+    ann_min_passages: int = ANN_MIN_PASSAGES,
 ) -> Index:
     """An in-memory index of `docs`: their passages, each with the vectors of its sentences.
 
     Each sentence is embedded once (passages that overlap share it); sentences already embedded in
-    `reuse`, at the same place with the same text, keep their vectors.
+    `reuse`, at the same place with the same text, keep their vectors. From `ann_min_passages`
+    passages on, the index is approximate (index.dense).
     """
     embeddings = embeddings or shared_embeddings()
     passages = [p for d in docs for p in split_passages(d.doc_id, d.text)]
@@ -106,7 +109,7 @@ def index_documents(
     known.update(zip(todo, embeddings.encode([key[3] for key in todo], progress=progress, cancel=cancel), strict=True))
     rows = [known[key] for keys in per_passage for key in keys]
     vectors = np.stack(rows) if rows else np.zeros((0, embeddings.dimension), np.float32)
-    return create_index(docs, passages, vectors, [len(keys) for keys in per_passage])
+    return create_index(docs, passages, vectors, [len(keys) for keys in per_passage], ann_min_passages)
 
 
 def _sentence_vectors(index: Index) -> dict[tuple[str, int, int, str], np.ndarray]:
@@ -127,11 +130,13 @@ def build_index(
     *,
     progress: bool = False,
     cancel: threading.Event | None = None,
+    encoder: Encoder | None = None,
 ) -> BuildReport:
     """Replace the index at `index_dir` with one built from `sources` (text, paths or Documents).
 
     A no-op when the index already holds exactly these documents (same names and content hashes).
     Setting `cancel` stops the embedding with BuildCancelledError; the index stays as it was.
+    `encoder` embeds the sentences (default: this process; `index.ray_embed.RayEncoder`: a Ray cluster).
     """
     docs = _documents(sources)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
@@ -139,12 +144,14 @@ def build_index(
         current = _current(index_dir)
         if current is not None and _same(current, docs):
             return BuildReport(index_dir, False, current)
-        index = index_documents(docs, progress=progress, cancel=cancel)
+        index = index_documents(docs, encoder, progress=progress, cancel=cancel)
         save_index(index, index_dir)
         return BuildReport(index_dir, True, index.manifest)
 
 
-def add_documents(sources: Iterable[Source] | Source, index_dir: str | Path | None = None, *, progress: bool = False) -> BuildReport:
+def add_documents(
+    sources: Iterable[Source] | Source, index_dir: str | Path | None = None, *, progress: bool = False, encoder: Encoder | None = None
+) -> BuildReport:
     """Add documents to the index (a document with the same name is replaced); old vectors are reused."""
     new = _documents(sources)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
@@ -158,7 +165,7 @@ def add_documents(sources: Iterable[Source] | Source, index_dir: str | Path | No
         docs = [d for d in existing if d.doc_id not in names] + new
         if old is not None and _same(old.manifest, docs):
             return BuildReport(index_dir, False, old.manifest)
-        index = index_documents(docs, progress=progress, reuse=old)
+        index = index_documents(docs, encoder, progress=progress, reuse=old)
         save_index(index, index_dir)
         return BuildReport(index_dir, True, index.manifest)
 

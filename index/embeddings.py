@@ -14,6 +14,7 @@ import json
 import threading
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -26,14 +27,23 @@ BATCH_SIZE = 64
 MAX_TOKENS = 256  # the model's max_seq_length in sentence_bert_config.json
 
 
+class Encoder(Protocol):
+    """What a build embeds documents' sentences with: MiniLMEmbeddings here, or RayEncoder on a cluster."""
+
+    dimension: int
+
+    def encode(self, texts: list[str], progress: bool = False, cancel: threading.Event | None = None) -> np.ndarray: ...
+
+
 class MiniLMEmbeddings(Embeddings):
     """Normalised 384-d vectors (inner product == cosine); the model loads on first use."""
 
     name = MODEL_NAME
     dimension = DIMENSION
 
-    def __init__(self, batch_size: int = BATCH_SIZE):
+    def __init__(self, batch_size: int = BATCH_SIZE, threads: int | None = None):
         self.batch_size = batch_size
+        self.threads = threads  # ONNX Runtime threads (default: one per core)
         # fast tokenizers are not safe to share between threads: one lock per tokenizer, so a
         # rebuild that is embedding documents does not hold up the queries of the same process
         self._document_lock = threading.Lock()
@@ -46,7 +56,7 @@ class MiniLMEmbeddings(Embeddings):
 
         path = _model_path()
         _check_mean_pooling(path)
-        return onnx_session(path, "pooled", int8=False)[1]
+        return onnx_session(path, "pooled", int8=False, threads=self.threads)[1]
 
     @cached_property
     def document_tokenizer(self):

@@ -151,20 +151,21 @@ def _quantize(src: Path, dst: Path) -> None:
         logging.disable(logging.NOTSET)
 
 
-def onnx_session(model_dir: Path, head: Head, int8: bool):
+def onnx_session(model_dir: Path, head: Head, int8: bool, threads: int | None = None):
     """(path, ONNX Runtime CPU session) of the cached export; a cached file that no longer loads (cut
-    short, overwritten) is exported again. `run` on the session is safe from several threads at once."""
+    short, overwritten) is exported again. `run` on the session is safe from several threads at once.
+    `threads` caps its thread pool (default: one per core), for several sessions sharing a machine."""
     path = cached_onnx(model_dir, head, int8)
     try:
-        return path, _open(path)
+        return path, _open(path, threads)
     except Exception as err:  # onnxruntime raises its own exception types (InvalidProtobuf, Fail, ...)
         log.warning("the cached export %s does not load (%s); exporting it again", path, err)
         path.unlink(missing_ok=True)
         path = cached_onnx(model_dir, head, int8)
-        return path, _open(path)
+        return path, _open(path, threads)
 
 
-def _open(path: Path):
+def _open(path: Path, threads: int | None):
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -174,4 +175,6 @@ def _open(path: Path):
     # reader, each with its own pool, and a pool that spins after its run takes the cores the next
     # one needs.
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    if threads:
+        options.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

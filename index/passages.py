@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from index.sentences import sentence_spans
 
@@ -73,3 +76,53 @@ def split_passages(doc_id: str, text: str, max_chars: int = MAX_CHARS, overlap: 
     for a, b in paragraph_spans(text):
         spans.extend([(a, b)] if b - a <= max_chars else _windows(text, a, b, max_chars, overlap))
     return [Passage(doc_id, i, a, b, text[a:b]) for i, (a, b) in enumerate(spans)]
+
+
+class PassageTable(Sequence[Passage]):
+    """The passages of an index as columns (document, number, start, end). A Passage is made when
+    asked for, its text sliced from its document, so a million passages keep no second copy of their text."""
+
+    def __init__(self, rows: Sequence[Sequence], texts: Mapping[str, str]):
+        """`rows` are (doc_id, passage_id, start, end); `texts` maps each doc_id to its document's text.
+        ValueError when a row names an unknown document or a span outside it."""
+        self._names = list(texts)
+        self._texts = [texts[name] for name in self._names]
+        number = {name: i for i, name in enumerate(self._names)}
+        try:
+            self._doc = np.fromiter((number[r[0]] for r in rows), dtype=np.int32, count=len(rows))
+        except KeyError as err:
+            raise ValueError(f"a passage names a document the index does not hold: {err}") from None
+        columns = np.asarray([r[1:4] for r in rows], dtype=np.int64).reshape(-1, 3)
+        self._pid, self._start, self._end = columns.T.copy()
+        lengths = np.asarray([len(t) for t in self._texts], dtype=np.int64)
+        if len(rows) and not ((self._start >= 0) & (self._start < self._end) & (self._end <= lengths[self._doc])).all():
+            raise ValueError("a passage's span lies outside its document")
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage], texts: Mapping[str, str]) -> PassageTable:
+        return cls([(p.doc_id, p.passage_id, p.start, p.end) for p in passages], texts)
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        d, a, b = int(self._doc[i]), int(self._start[i]), int(self._end[i])
+        return Passage(self._names[d], int(self._pid[i]), a, b, self._texts[d][a:b])
+
+    def starts_by_document(self) -> dict[str, list[tuple[int, int]]]:
+        """doc_id -> (start, passage index) of its passages, sorted by start."""
+        out: dict[str, list[tuple[int, int]]] = {name: [] for name in self._names}
+        for i, (d, a) in enumerate(zip(self._doc.tolist(), self._start.tolist(), strict=True)):
+            out[self._names[d]].append((a, i))
+        return {name: sorted(v) for name, v in out.items() if v}
+
+    def rows(self) -> list[list]:
+        """(doc_id, passage_id, start, end) of every passage, as stored in passages.json."""
+        columns = zip(self._doc.tolist(), self._pid.tolist(), self._start.tolist(), self._end.tolist(), strict=True)
+        return [[self._names[d], p, a, b] for d, p, a, b in columns]

@@ -10,7 +10,9 @@ every file is checked against the SHA-256 recorded in the manifest before it is 
 Each passage has the vectors of its sentences (`sentences.npy`, passage by passage) and, in FAISS,
 their normalised mean. FAISS finds candidate passages; a candidate's dense score is then its best
 sentence's cosine, which finds the one sentence a question is about even in a long passage
-(`python -m bench.retrieval_bench` measures both).
+(`python -m bench.retrieval_bench` measures both). A large index (index.dense.ANN_MIN_PASSAGES and
+more) keeps its passage vectors in an approximate FAISS index and its sentence vectors in fp16,
+memory-mapped, so memory stays bounded; the manifest records which.
 """
 
 from __future__ import annotations
@@ -24,15 +26,16 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from index.dense import ANN_MIN_PASSAGES, DenseSpec, build_dense, configure
 from index.documents import Document
 from index.embeddings import DIMENSION, MODEL_NAME
 from index.errors import CorruptIndexError, IndexNotFoundError, ModelMismatchError
-from index.passages import Passage
+from index.passages import Passage, PassageTable
 
 FORMAT_VERSION = 2  # 2: sentence vectors
 CURRENT = "CURRENT"
@@ -58,11 +61,14 @@ class Manifest:
     documents: list[DocumentInfo]
     passages: int
     files: dict[str, str]  # file name -> sha256
+    dense: DenseSpec = field(default_factory=DenseSpec)  # how FAISS holds the passage vectors (absent before: flat)
+    sentence_dtype: str = "float32"  # float16 in large indexes
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
         data = dict(data)
         data["documents"] = [DocumentInfo(**d) for d in data["documents"]]
+        data["dense"] = DenseSpec(**data.get("dense", {}))
         return cls(**data)
 
 
@@ -91,10 +97,11 @@ class BM25Index:
         self.retriever.save(str(folder), allow_pickle=False)
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
+    def load(cls, folder: Path, mmap: bool = False) -> BM25Index:
+        """Read a saved index; `mmap` leaves its arrays on disk, paged in as searched."""
         import bm25s
 
-        return cls(bm25s.BM25.load(str(folder), allow_pickle=False))
+        return cls(bm25s.BM25.load(str(folder), allow_pickle=False, mmap=mmap))
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(passage index, score) best first; passages that share no term with the query are left out."""
@@ -113,10 +120,10 @@ class Index:
     path: Path | None
     manifest: Manifest
     documents: dict[str, Document]
-    passages: list[Passage]
+    passages: PassageTable
     dense: object  # faiss.Index over normalised passage vectors (inner product == cosine)
     bm25: BM25Index
-    sentence_vectors: np.ndarray  # (sentences, 384), normalised, passage by passage
+    sentence_vectors: np.ndarray  # (sentences, 384), normalised, passage by passage; fp16 and memory-mapped when large
     sentence_rows: np.ndarray  # passage i's sentences are rows sentence_rows[i]:sentence_rows[i + 1]
     _by_doc: dict[str, list[tuple[int, int]]] | None = field(default=None, repr=False, compare=False)
 
@@ -131,7 +138,7 @@ class Index:
     def best_sentence_scores(self, vector: np.ndarray, passage_indexes: Iterable[int]) -> list[tuple[int, float]]:
         """(passage index, cosine of its best sentence to the query vector), best first."""
         vector = np.asarray(vector, dtype=np.float32)
-        scored = [(i, float((self.sentences_of(i) @ vector).max())) for i in dict.fromkeys(passage_indexes)]
+        scored = [(i, float((np.asarray(self.sentences_of(i), dtype=np.float32) @ vector).max())) for i in dict.fromkeys(passage_indexes)]
         return sorted(scored, key=lambda x: (-x[1], x[0]))
 
     def sentences_of(self, passage_index: int) -> np.ndarray:
@@ -148,10 +155,7 @@ class Index:
 
     def _starts(self) -> dict[str, list[tuple[int, int]]]:
         if self._by_doc is None:
-            by_doc: dict[str, list[tuple[int, int]]] = {}
-            for i, p in enumerate(self.passages):
-                by_doc.setdefault(p.doc_id, []).append((p.start, i))
-            self._by_doc = {d: sorted(v) for d, v in by_doc.items()}
+            self._by_doc = self.passages.starts_by_document()
         return self._by_doc
 
     def neighbours(self, passage_index: int) -> list[int]:
@@ -176,19 +180,27 @@ def _files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
 
 
-def create_index(documents: list[Document], passages: list[Passage], sentence_vectors: np.ndarray, sentence_counts: list[int]) -> Index:
+def create_index(
+    documents: list[Document],
+    passages: list[Passage],
+    sentence_vectors: np.ndarray,
+    sentence_counts: list[int],
+    ann_min_passages: int = ANN_MIN_PASSAGES,
+) -> Index:
     """An in-memory index over the given passages and the normalised vectors of their sentences
-    (`sentence_counts[i]` rows for passage i, in passage order)."""
-    import faiss
-
+    (`sentence_counts[i]` rows for passage i, in passage order); approximate and fp16 from
+    `ann_min_passages` passages on."""
     if len(sentence_counts) != len(passages) or min(sentence_counts, default=1) < 1 or sum(sentence_counts) != len(sentence_vectors):
         raise ValueError("every passage needs at least one sentence vector, and the counts must add up to the vectors")
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, DIMENSION)
     rows = np.concatenate([[0], np.cumsum(sentence_counts, dtype=np.int64)])
-    dense = faiss.IndexFlatIP(DIMENSION)
+    means = np.zeros((0, DIMENSION), np.float32)
     if passages:
         means = np.add.reduceat(sentence_vectors, rows[:-1], axis=0) / np.asarray(sentence_counts, dtype=np.float32)[:, None]
-        dense.add(np.ascontiguousarray(means / np.linalg.norm(means, axis=1, keepdims=True).clip(1e-12), dtype=np.float32))
+        means = np.ascontiguousarray(means / np.linalg.norm(means, axis=1, keepdims=True).clip(1e-12), dtype=np.float32)
+    dense, spec = build_dense(means, sentence_vectors, ann_min_passages)
+    if spec.kind != "flat":
+        sentence_vectors = sentence_vectors.astype(np.float16)
     counts = {d.doc_id: 0 for d in documents}
     for p in passages:
         counts[p.doc_id] += 1
@@ -200,9 +212,12 @@ def create_index(documents: list[Document], passages: list[Passage], sentence_ve
         documents=[DocumentInfo(d.doc_id, d.sha256, len(d.text), counts[d.doc_id]) for d in documents],
         passages=len(passages),
         files={},
+        dense=spec,
+        sentence_dtype=str(sentence_vectors.dtype),
     )
     bm25 = BM25Index.build([p.text for p in passages])
-    return Index(None, manifest, {d.doc_id: d for d in documents}, passages, dense, bm25, sentence_vectors, rows)
+    table = PassageTable.of(passages, {d.doc_id: d.text for d in documents})
+    return Index(None, manifest, {d.doc_id: d for d in documents}, table, dense, bm25, sentence_vectors, rows)
 
 
 def save_index(index: Index, index_dir: str | Path) -> Path:
@@ -215,11 +230,11 @@ def save_index(index: Index, index_dir: str | Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
     faiss.write_index(index.dense, str(tmp / "dense.faiss"))
     (tmp / "documents.json").write_text(json.dumps([asdict(d) for d in index.documents.values()], ensure_ascii=False), encoding="utf-8")
-    (tmp / "passages.json").write_text(json.dumps([[p.doc_id, p.passage_id, p.start, p.end] for p in index.passages]), encoding="utf-8")
+    (tmp / "passages.json").write_text(json.dumps(index.passages.rows()), encoding="utf-8")
     np.save(tmp / "sentences.npy", index.sentence_vectors, allow_pickle=False)
     (tmp / "sentence_rows.json").write_text(json.dumps(index.sentence_rows.tolist()), encoding="utf-8")
     index.bm25.save(tmp / "bm25")
-    manifest = Manifest(**{**asdict(index.manifest), "documents": index.manifest.documents, "files": _files(tmp)})
+    manifest = replace(index.manifest, files=_files(tmp))
     (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=1), encoding="utf-8")
     _fsync_tree(tmp)
     os.rename(tmp, index_dir / gen)
@@ -314,20 +329,19 @@ def load_index(index_dir: str | Path) -> Index:
     documents = _documents_at(index_dir, gen, manifest)
     try:
         by_id = {d.doc_id: d for d in documents}
-        passages = [
-            Passage(doc_id, pid, start, end, by_id[doc_id].text[start:end])
-            for doc_id, pid, start, end in json.loads((gen / "passages.json").read_text(encoding="utf-8"))
-        ]
+        passages = PassageTable(json.loads((gen / "passages.json").read_text(encoding="utf-8")), {d: doc.text for d, doc in by_id.items()})
         dense = faiss.read_index(str(gen / "dense.faiss"))
-        bm25 = BM25Index.load(gen / "bm25")
-        sentences = np.load(gen / "sentences.npy", allow_pickle=False)
+        configure(dense, manifest.dense)
+        large = manifest.dense.kind != "flat"  # its sentence vectors and BM25 arrays stay on disk, read as searched
+        bm25 = BM25Index.load(gen / "bm25", mmap=large)
+        sentences = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r" if large else None)
         rows = np.asarray(json.loads((gen / "sentence_rows.json").read_text(encoding="utf-8")), dtype=np.int64)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as err:
         raise CorruptIndexError(f"cannot read the index at {index_dir} ({err}); {hint}") from None
     consistent = (
         dense.ntotal == len(passages) == manifest.passages
         and dense.d == DIMENSION
-        and sentences.dtype == np.float32
+        and sentences.dtype == np.dtype(manifest.sentence_dtype)
         and sentences.shape == (rows[-1] if len(rows) else -1, DIMENSION)
         and len(rows) == len(passages) + 1
         and rows[0] == 0

@@ -68,20 +68,54 @@ FilesArg = Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
+RayOpt = Annotated[bool, typer.Option("--ray", help="embed on a local Ray on this machine (pip install 'docqa[ray]')")]
+RayAddressOpt = Annotated[str | None, typer.Option("--ray-address", metavar="ADDRESS", help="embed on the Ray cluster at ADDRESS")]
+RayWorkersOpt = Annotated[int | None, typer.Option("--ray-workers", min=1, help="Ray actors embedding at once (default: one per CPU)")]
+
+
+def _encoder(ray: bool, address: str | None, workers: int | None):
+    """The RayEncoder that --ray / --ray-address ask for, or None to embed in this process."""
+    if not ray and address is None:
+        if workers is not None:
+            _fail("--ray-workers needs --ray or --ray-address")
+        return None
+    from index.ray_embed import RayEncoder
+
+    return RayEncoder(address=address, workers=workers)
+
+
 @index_app.command("build")
-def index_build(files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
+def index_build(
+    files: FilesArg,
+    index: WriteIndexOpt = None,
+    default: DefaultOpt = False,
+    quiet: QuietOpt = False,
+    ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
+) -> None:
     """Replace an index's documents with FILES (a no-op if they are unchanged)."""
     from index.build import build_index
 
-    _print_report(_guard(build_index, list(files), _target(index, default), progress=not quiet))
+    encoder = _encoder(ray, ray_address, ray_workers)
+    _print_report(_guard(build_index, list(files), _target(index, default), progress=not quiet, encoder=encoder))
 
 
 @index_app.command("add")
-def index_add(files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
+def index_add(
+    files: FilesArg,
+    index: WriteIndexOpt = None,
+    default: DefaultOpt = False,
+    quiet: QuietOpt = False,
+    ray: RayOpt = False,
+    ray_address: RayAddressOpt = None,
+    ray_workers: RayWorkersOpt = None,
+) -> None:
     """Add FILES to an index (a file with the same name replaces the old one)."""
     from index.build import add_documents
 
-    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet))
+    encoder = _encoder(ray, ray_address, ray_workers)
+    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet, encoder=encoder))
 
 
 @index_app.command("reset")
