@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 GPU_PY ?= python3
 OUT ?= runs/v2/out
 
-.PHONY: install run test lint format bench eval eval-e2e examples browser train train-gpu train-gpu-stage5 gpu-payload train-gpu-v2 take-gpu-v2 screenshot clean
+.PHONY: install run test lint format bench bench-scale eval eval-e2e examples browser train train-gpu train-gpu-stage5 gpu-payload train-gpu-v2 take-gpu-v2 screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: install
 	$(PY) -m bench.capacity_bench
 	$(PY) -m bench.formats_bench
 	$(PY) -m bench.offtopic_bench
+
+# Past one machine (docs/scale.md): build throughput in one process and on Ray, search at 100k and 1M passages.
+bench-scale: install
+	$(PY) -m bench.scale_bench
 
 # Reader-only figures (gold paragraph) on the test articles, as in the model card.
 eval: install

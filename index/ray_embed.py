@@ -1,6 +1,6 @@
 """Sentence embeddings on Ray: the build's one heavy step as a Ray Data pipeline (`pip install docqa[ray]`).
 
-The sentences go out as a Ray dataset, shortest first so each batch holds texts of like length; a pool
+The sentences go out as a Ray dataset in batches of like length; a pool
 of actors, each loading the embedding model once, embeds them batch by batch, on as many nodes as
 the cluster has; the vectors come back here in any order, keyed by row, and the build writes the index
 as a single-process build does. Only `docqa index build --ray` and `RayEncoder` import Ray.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import threading
 from dataclasses import dataclass
 
@@ -18,8 +19,7 @@ import numpy as np
 from index.embeddings import DIMENSION
 from index.errors import BuildCancelledError, DocqaError
 
-RAY_BATCH = 256  # sentences a task embeds: large enough to hide the hand-over, small enough to balance
-BLOCK_BATCHES = 4  # batches per block of the dataset, so every actor gets work from the start
+RAY_BATCH = 512  # sentences a task embeds: large enough to hide the hand-over, small enough to balance
 
 
 class _Embedder:
@@ -35,8 +35,8 @@ class _Embedder:
         cpus = ray.get_runtime_context().get_assigned_resources().get("CPU", 1)
         self.model = MiniLMEmbeddings(threads=max(1, int(cpus)))
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {"row": batch["row"], "vector": self.model.encode([str(t) for t in batch["text"]])}
+    def __call__(self, batch: dict[str, np.ndarray], int8: bool) -> dict[str, np.ndarray]:
+        return {"row": batch["row"], "vector": self.model.encode([str(t) for t in batch["text"]], int8=int8)}
 
 
 @dataclass
@@ -53,8 +53,9 @@ class RayEncoder:
     threads_per_worker: int = 1
     dimension: int = DIMENSION
 
-    def encode(self, texts: list[str], progress: bool = False, cancel: threading.Event | None = None) -> np.ndarray:
-        """A float32 array of shape (len(texts), 384); BuildCancelledError between batches once `cancel` is set."""
+    def encode(self, texts: list[str], progress: bool = False, cancel: threading.Event | None = None, int8: bool = False) -> np.ndarray:
+        """A float32 array of shape (len(texts), 384), with the int8 export when `int8`; BuildCancelledError
+        between batches once `cancel` is set."""
         ray = _ray()
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
@@ -63,13 +64,13 @@ class RayEncoder:
         if started:
             start_ray(self.address)
         try:
-            self._run(ray, texts, vectors, progress, cancel)
+            self._run(ray, texts, vectors, progress, cancel, int8)
         finally:
             if started:
                 ray.shutdown()
         return vectors
 
-    def _run(self, ray, texts: list[str], vectors: np.ndarray, progress: bool, cancel: threading.Event | None) -> None:
+    def _run(self, ray, texts: list[str], vectors: np.ndarray, progress: bool, cancel: threading.Event | None, int8: bool) -> None:
         import pyarrow as pa
         from tqdm import tqdm
 
@@ -77,14 +78,15 @@ class RayEncoder:
         context.enable_progress_bars = False  # one bar, ours, counts sentences
         context.print_on_execution_start = False
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)) // self.threads_per_worker)
+        # batches of like length (little padding), handed out in a shuffled order so that long and short
+        # batches mix and every actor finishes at about the same time
         order = np.argsort([len(t) for t in texts], kind="stable")
-        step = max(1, min(RAY_BATCH * BLOCK_BATCHES, -(-len(texts) // workers)))  # at least one block per actor
-        blocks = [
-            pa.table({"row": order[i : i + step], "text": pa.array([texts[j] for j in order[i : i + step]], type=pa.large_string())})
-            for i in range(0, len(order), step)
-        ]
+        batches = [order[i : i + RAY_BATCH] for i in range(0, len(order), RAY_BATCH)]
+        random.Random(0).shuffle(batches)
+        blocks = [pa.table({"row": rows, "text": pa.array([texts[j] for j in rows], type=pa.large_string())}) for rows in batches]
         dataset = ray.data.from_arrow(blocks).map_batches(
             _Embedder,
+            fn_kwargs={"int8": int8},
             compute=ray.data.ActorPoolStrategy(size=workers),
             num_cpus=self.threads_per_worker,
             batch_size=RAY_BATCH,

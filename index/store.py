@@ -63,6 +63,7 @@ class Manifest:
     files: dict[str, str]  # file name -> sha256
     dense: DenseSpec = field(default_factory=DenseSpec)  # how FAISS holds the passage vectors (absent before: flat)
     sentence_dtype: str = "float32"  # float16 in large indexes
+    embedding_precision: str = "fp32"  # of the documents' sentences: int8 in large indexes (questions are fp32)
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
@@ -214,6 +215,7 @@ def create_index(
         files={},
         dense=spec,
         sentence_dtype=str(sentence_vectors.dtype),
+        embedding_precision="fp32" if spec.kind == "flat" else "int8",
     )
     bm25 = BM25Index.build([p.text for p in passages])
     table = PassageTable.of(passages, {d.doc_id: d.text for d in documents})

@@ -139,7 +139,7 @@ def test_large_index_is_approximate_fp16_and_memory_mapped(large_index):
     assert (m.dense.kind, m.dense.cells) == ("ivf", cells_for(m.passages))
     assert 1 <= m.dense.nprobe < m.dense.cells and m.dense.recall_at_10 >= 0.97
     assert large_index.dense.nprobe == m.dense.nprobe  # the search parameter chosen at build is the one used
-    assert m.sentence_dtype == "float16" and large_index.sentence_vectors.dtype == np.float16
+    assert m.sentence_dtype == "float16" and large_index.sentence_vectors.dtype == np.float16 and m.embedding_precision == "int8"
     assert isinstance(large_index.sentence_vectors, np.memmap)
 
 

@@ -233,6 +233,7 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port", min=1, max=65535)] = 7860,
     index: IndexOpt = None,
+    replicas: Annotated[int, typer.Option(min=1, help="server processes behind HAProxy (pip install 'docqa[ray]')")] = 1,
 ) -> None:
     """Start the web app (default http://127.0.0.1:7860)."""
     import socket
@@ -242,6 +243,12 @@ def serve(
             probe.bind((host, port))
         except OSError as err:
             _fail(f"cannot listen on {host}:{port} ({err.strerror}); is another server running there? choose another --port")
+    if replicas > 1:
+        from index.build import ensure_default_index
+        from ui.replicas import serve_replicas
+
+        _guard(serve_replicas, host, port, (index or _guard(ensure_default_index)).resolve(), replicas)
+        return
     from ui.app import launch
 
     _guard(launch, host=host, port=port, index_dir=index)
