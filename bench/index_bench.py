@@ -1,5 +1,5 @@
-"""Index build speed on 1 MB of text, and dense / BM25 search latency on the default article and on
-a 100,000-passage index (random unit vectors for the dense timing, synthetic sentences for BM25)."""
+"""Index build speed on 1 MB of text, and dense / BM25 search latency on the default article
+(`python -m bench.scale_bench` measures search at 100,000 and 1,000,000 passages)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import random
 import tempfile
 import time
 
-import numpy as np
-
 from bench.timing import machine, percentiles_ms, time_calls
 from index import build_index, load_index, shared_embeddings
 from index.build import DEFAULT_DOCUMENT
 from index.documents import Document
-from index.store import BM25Index
 from ui.app import EXAMPLES
 
 
@@ -56,26 +53,6 @@ def main() -> None:
             f"default article ({len(index.passages)} passages): dense p50 {percentiles_ms(dense)[0] / per_q:.2f} ms, "
             f"bm25 p50 {percentiles_ms(bm25)[0] / per_q:.2f} ms per query"
         )
-
-    import faiss
-
-    rng = np.random.default_rng(0)
-    big = rng.standard_normal((100_000, 384), dtype=np.float32)
-    big /= np.linalg.norm(big, axis=1, keepdims=True)
-    flat = faiss.IndexFlatIP(384)
-    flat.add(big)
-    queries = big[rng.integers(0, len(big), 50)]
-    dense_big = [time_calls(lambda q=q: flat.search(q.reshape(1, -1), 20), 1)[0] for q in queries]
-    words = " ".join(DEFAULT_DOCUMENT.read_text(encoding="utf-8").split()).split()
-    texts = [" ".join(rng.choice(words, 40)) for _ in range(100_000)]
-    t = time.perf_counter()
-    bm = BM25Index.build(texts)
-    bm_build = time.perf_counter() - t
-    bm_big = [time_calls(lambda q=q: bm.search(q, 20), 1)[0] for q in EXAMPLES * 5]
-    print(
-        f"100,000 passages: dense (flat, exact) p50 {percentiles_ms(dense_big)[0]:.1f} ms, "
-        f"bm25 p50 {percentiles_ms(bm_big)[0]:.1f} ms per query (bm25 index built in {bm_build:.1f} s)"
-    )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ _EXPORTS = {
     "read_document": "index.formats",
     "SUFFIXES": "index.formats",
     "MiniLMEmbeddings": "index.embeddings",
+    "RayEncoder": "index.ray_embed",
     "shared_embeddings": "index.embeddings",
     "CorruptIndexError": "index.errors",
     "DocqaError": "index.errors",

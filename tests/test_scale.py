@@ -229,3 +229,9 @@ def test_the_default_article_index_is_flat_and_imports_no_ray(article_index):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.split() == ["True", "flat", "float32", "False"]
+
+
+def test_ray_workers_without_ray_is_refused(tmp_path):
+    command = [sys.executable, "-m", "ui", "index", "build", str(ROOT / "README.md"), "--index", str(tmp_path / "i"), "--ray-workers", "2"]
+    out = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2 and "--ray-workers needs --ray" in out.stderr and not (tmp_path / "i").exists()

@@ -102,20 +102,11 @@ def index_build(
 
 
 @index_app.command("add")
-def index_add(
-    files: FilesArg,
-    index: WriteIndexOpt = None,
-    default: DefaultOpt = False,
-    quiet: QuietOpt = False,
-    ray: RayOpt = False,
-    ray_address: RayAddressOpt = None,
-    ray_workers: RayWorkersOpt = None,
-) -> None:
+def index_add(files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
     """Add FILES to an index (a file with the same name replaces the old one)."""
     from index.build import add_documents
 
-    encoder = _encoder(ray, ray_address, ray_workers)
-    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet, encoder=encoder))
+    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet))
 
 
 @index_app.command("reset")
