@@ -3,7 +3,9 @@
 Usage: python -m bench.scale_bench [--sizes 100000 1000000] [--no-build] [--no-search]
 
 Build: the 13 SQuAD v1.1 test articles (0.63 MB) indexed by `build_index` in this process, then on a
-local Ray started beforehand (as a cluster would be), with 1 worker of 2 threads and 2 workers of 1.
+local Ray started beforehand (as a cluster would be), with 1 worker of 2 threads and 2 workers of 1;
+one thread in this process against one Ray worker of one thread shows what Ray costs when a core is
+left to its own processes.
 Search: the test articles' real passages and sentence vectors, grown to each size with synthetic
 passages (each the first sentences of one real passage and the last of another, their real vectors
 plus a little noise), written by docqa's own `create_index`/`save_index` and loaded in a fresh process
@@ -40,12 +42,14 @@ FLAT_SIZES = (10_000, 20_000, 50_000, 100_000)
 
 def build_rows(docs: list[Document], work: Path) -> Path:
     """Build the articles in this process and on Ray; print throughput; return the single-process index."""
-    from index.embeddings import shared_embeddings
+    from index.embeddings import MiniLMEmbeddings, shared_embeddings
     from index.ray_embed import RayEncoder, start_ray
 
     mb = sum(len(d.text.encode()) for d in docs) / 1e6
     runs = [("one process (ONNX Runtime, 2 threads)", None)]
     runs += [("one process, as a large index (int8)", "large")]
+    runs += [("one process of 1 thread", MiniLMEmbeddings(threads=1))]
+    runs += [("Ray, 1 worker of 1 thread (a core to spare)", RayEncoder(workers=1, threads_per_worker=1))]
     runs += [("Ray, 1 worker of 2 threads", RayEncoder(workers=1, threads_per_worker=2))]
     runs += [("Ray, 2 workers of 1 thread", RayEncoder(workers=2, threads_per_worker=1))]
     print(f"build: {len(docs)} SQuAD v1.1 test articles, {mb:.2f} MB")
@@ -57,7 +61,7 @@ def build_rows(docs: list[Document], work: Path) -> Path:
             start_ray()
             print(f"  (local Ray started in {time.perf_counter() - t:.1f} s; a cluster is started once, not per build)")
         if not isinstance(encoder, RayEncoder):  # the model loads (and is exported, once) before the clock starts
-            shared_embeddings().encode(["warm"], int8=encoder == "large")
+            (encoder if isinstance(encoder, MiniLMEmbeddings) else shared_embeddings()).encode(["warm"], int8=encoder == "large")
         t = time.perf_counter()
         if encoder == "large":
             index = index_documents(docs, ann_min_passages=0)
@@ -68,7 +72,7 @@ def build_rows(docs: list[Document], work: Path) -> Path:
         took = time.perf_counter() - t
         rate = passages / took
         base = base or rate
-        print(f"  {label:40s} {took:6.1f} s  {rate:6.1f} passages/s  {took / mb:5.1f} s/MB  ({rate / base:.0%} of one process)")
+        print(f"  {label:44s} {took:6.1f} s  {rate:6.1f} passages/s  {took / mb:5.1f} s/MB  ({rate / base:.0%} of one process)")
     t = time.perf_counter()
     RayEncoder(workers=2).encode(["One short sentence."] * 8)
     print(f"  the fixed part of a Ray build: 2 workers started and one batch of 8 sentences embedded in {time.perf_counter() - t:.1f} s")

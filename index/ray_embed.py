@@ -1,16 +1,15 @@
 """Sentence embeddings on Ray: the build's one heavy step as a Ray Data pipeline (`pip install docqa[ray]`).
 
-The sentences go out as a Ray dataset in batches of like length; a pool
-of actors, each loading the embedding model once, embeds them batch by batch, on as many nodes as
-the cluster has; the vectors come back here in any order, keyed by row, and the build writes the index
-as a single-process build does. Only `docqa index build --ray` and `RayEncoder` import Ray.
+The sentences go out as a Ray dataset in batches of like length, longest first; a pool of actors,
+each loading the embedding model once, embeds them batch by batch, on as many nodes as the cluster
+has; the vectors come back here in any order, keyed by row, and the build writes the index as a
+single-process build does. Only `docqa index build --ray` and `RayEncoder` import Ray.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 from dataclasses import dataclass
 
@@ -19,7 +18,8 @@ import numpy as np
 from index.embeddings import DIMENSION
 from index.errors import BuildCancelledError, DocqaError
 
-RAY_BATCH = 512  # sentences a task embeds: large enough to hide the hand-over, small enough to balance
+RAY_BATCH = 512  # sentences a task embeds at most
+BATCH_CHARS = 16_000  # and characters (1.6 s for one thread at bench.scale_bench's 98.5 s/MB): long sentences come in small batches
 
 
 class _Embedder:
@@ -78,18 +78,16 @@ class RayEncoder:
         context.enable_progress_bars = False  # one bar, ours, counts sentences
         context.print_on_execution_start = False
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)) // self.threads_per_worker)
-        # batches of like length (little padding), handed out in a shuffled order so that long and short
-        # batches mix and every actor finishes at about the same time
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        batches = [order[i : i + RAY_BATCH] for i in range(0, len(order), RAY_BATCH)]
-        random.Random(0).shuffle(batches)
+        # batches of like length (little padding), the longest first and one at a time to each actor,
+        # so the short ones fill in at the end and the actors finish together
+        batches = _batches(texts)
         blocks = [pa.table({"row": rows, "text": pa.array([texts[j] for j in rows], type=pa.large_string())}) for rows in batches]
         dataset = ray.data.from_arrow(blocks).map_batches(
             _Embedder,
             fn_kwargs={"int8": int8},
-            compute=ray.data.ActorPoolStrategy(size=workers),
+            compute=ray.data.ActorPoolStrategy(size=workers, max_tasks_in_flight_per_actor=2),
             num_cpus=self.threads_per_worker,
-            batch_size=RAY_BATCH,
+            batch_size=None,  # a block is one batch, as made above
             batch_format="numpy",
         )
         with tqdm(total=len(texts), desc=f"embedding on Ray ({workers} workers)", unit="sentence", disable=not progress) as bar:
@@ -98,6 +96,20 @@ class RayEncoder:
                     raise BuildCancelledError("the build was cancelled; the index is as it was")
                 vectors[batch["row"]] = batch["vector"]
                 bar.update(len(batch["row"]))
+
+
+def _batches(texts: list[str]) -> list[np.ndarray]:
+    """Row numbers of the texts in batches, longest texts first, each batch at most RAY_BATCH texts and
+    BATCH_CHARS characters (or one text)."""
+    batches, current, chars = [], [], 0
+    for i in np.argsort([-len(t) for t in texts], kind="stable").tolist():
+        if current and (len(current) == RAY_BATCH or chars + len(texts[i]) > BATCH_CHARS):
+            batches.append(np.asarray(current))
+            current, chars = [], 0
+        current.append(i)
+        chars += len(texts[i])
+    batches.append(np.asarray(current))
+    return batches
 
 
 def _ray():
