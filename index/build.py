@@ -112,7 +112,8 @@ def index_documents(
     known.update(zip(todo, embeddings.encode([key[3] for key in todo], progress=progress, cancel=cancel, int8=large), strict=True))
     rows = [known[key] for keys in per_passage for key in keys]
     vectors = np.stack(rows) if rows else np.zeros((0, embeddings.dimension), np.float32)
-    return create_index(docs, passages, vectors, [len(keys) for keys in per_passage], ann_min_passages)
+    counts = [len(keys) for keys in per_passage]
+    return create_index(docs, passages, vectors, counts, ann_min_passages, "int8" if large else "fp32")
 
 
 def _sentence_vectors(index: Index) -> dict[tuple[str, int, int, str], np.ndarray]:

@@ -187,10 +187,11 @@ def create_index(
     sentence_vectors: np.ndarray,
     sentence_counts: list[int],
     ann_min_passages: int = ANN_MIN_PASSAGES,
+    embedding_precision: str = "fp32",
 ) -> Index:
     """An in-memory index over the given passages and the normalised vectors of their sentences
-    (`sentence_counts[i]` rows for passage i, in passage order); approximate and fp16 from
-    `ann_min_passages` passages on."""
+    (`sentence_counts[i]` rows for passage i, in passage order, embedded in `embedding_precision`);
+    approximate and fp16 from `ann_min_passages` passages on."""
     if len(sentence_counts) != len(passages) or min(sentence_counts, default=1) < 1 or sum(sentence_counts) != len(sentence_vectors):
         raise ValueError("every passage needs at least one sentence vector, and the counts must add up to the vectors")
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, DIMENSION)
@@ -215,7 +216,7 @@ def create_index(
         files={},
         dense=spec,
         sentence_dtype=str(sentence_vectors.dtype),
-        embedding_precision="fp32" if spec.kind == "flat" else "int8",
+        embedding_precision=embedding_precision,
     )
     bm25 = BM25Index.build([p.text for p in passages])
     table = PassageTable.of(passages, {d.doc_id: d.text for d in documents})

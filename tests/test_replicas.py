@@ -16,6 +16,8 @@ import pytest
 
 from index.build import build_index
 from tests.conftest import STORY
+from tests.test_browser import ARGS, CHROMIUM
+from tests.test_browser import _ask as ask_in_page
 from ui.replicas import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,3 +94,18 @@ def test_a_page_visitor_stays_on_one_replica(replicas):
     for _ in range(4):
         with urllib.request.urlopen(urllib.request.Request(url, headers={"Cookie": cookie}), timeout=60) as again:
             assert again.headers["X-Docqa-Replica"] == replica
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed (make browser)")
+def test_the_page_answers_through_haproxy(replicas):
+    from playwright.sync_api import sync_playwright
+
+    url, _ = replicas
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        assert "Calder" in ask_in_page(page, "Who founded the Harbour Museum?").splitlines()[0]
+        browser.close()

@@ -83,6 +83,7 @@ def _wait_healthy(url: str, processes: list[subprocess.Popen]) -> None:
 def serve_replicas(host: str, port: int, index_dir: Path, replicas: int) -> None:
     """Start `replicas` docqa servers and HAProxy in front of them on host:port; run until interrupted."""
     binary = haproxy_binary()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that `finally` stops the children
     ports = [free_port() for _ in range(replicas)]
     children: list[subprocess.Popen] = []
     config = Path(tempfile.mkdtemp(prefix="docqa-haproxy-")) / "haproxy.cfg"
@@ -97,7 +98,6 @@ def serve_replicas(host: str, port: int, index_dir: Path, replicas: int) -> None
         url = f"http://{host}:{port}/"
         _wait_healthy(url, children)
         print(f"docqa is running on {url} ({replicas} replicas behind HAProxy; the API at {url}api/v1/docs); Ctrl-C stops it", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         while all(c.poll() is None for c in children):
             time.sleep(1)
         raise DocqaError("a replica or HAProxy stopped; stopping the others")
