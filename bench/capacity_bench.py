@@ -22,9 +22,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bench.load_bench import _port, _wait
 from bench.timing import machine, percentiles_ms
 from ui.app import EXAMPLES
+from ui.replicas import free_port, wait_until_up
 
 MAX_IN_FLIGHT = 256  # requests the client keeps open at once; past it a request counts as an error
 P95_TARGET_MS = 1000
@@ -92,11 +92,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     args = parser.parse_args()
     print(f"machine: {machine()}")
-    port = _port()
+    port = free_port()
     root = Path(__file__).resolve().parents[1]
     server = subprocess.Popen([sys.executable, "-m", "ui", "serve", "--port", str(port)], cwd=root, env=os.environ.copy())
     try:
-        _wait(f"http://127.0.0.1:{port}/api/v1/health")
+        wait_until_up(f"http://127.0.0.1:{port}/", [server])
         expected = {q: _ask(port, q) for q in EXAMPLES}  # what each question gets when the server is idle
         print(f"open loop, POST /api/v1/answer, {args.seconds:.0f} s per rate, the {len(EXAMPLES)} example questions in turn:")
         results = []

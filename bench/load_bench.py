@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -12,41 +11,23 @@ from pathlib import Path
 
 from bench.timing import machine, percentiles_ms
 from ui.app import EXAMPLES
+from ui.replicas import free_port, wait_until_up
 
 USERS = 20
 DURATION_S = 60
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, timeout: float = 120) -> None:
-    import urllib.request
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"server at {url} did not start")
 
 
 def main() -> None:
     from gradio_client import Client
 
     print(f"machine: {machine()}")
-    port = _port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     server = subprocess.Popen(
         [sys.executable, "-m", "ui", "serve", "--port", str(port)], cwd=Path(__file__).resolve().parents[1], env=os.environ.copy()
     )
     try:
-        _wait(url)
+        wait_until_up(url, [server])
         latencies: list[float] = []
         errors: list[str] = []
         lock = threading.Lock()

@@ -28,9 +28,10 @@ import numpy as np
 
 from bench.timing import machine, percentiles_ms
 from index.build import build_index, index_documents
+from index.dense import recall_at
 from index.documents import Document
 from index.passages import Passage
-from index.store import create_index, load_index, save_index
+from index.store import create_index, load_index, passage_vectors, save_index
 from qa.e2e import article_documents
 from qa.squad import load_examples, require_data_dir
 
@@ -153,12 +154,8 @@ def _child(folder: str, questions_file: str) -> None:
         index.bm25.search(q, 20)
         bm25.append(time.perf_counter() - t)
     resident = _rss_mb() - before
-    sentences = np.asarray(index.sentence_vectors, np.float32)
-    means = np.add.reduceat(sentences, index.sentence_rows[:-1], axis=0)
-    means /= np.linalg.norm(means, axis=1, keepdims=True)
-    del sentences
-    exact = faiss.knn(vectors, means, 10, metric=faiss.METRIC_INNER_PRODUCT)[1].tolist()
-    recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
+    means = passage_vectors(index.sentence_vectors, index.sentence_rows)
+    recall = recall_at(found, faiss.knn(vectors, means, 10, metric=faiss.METRIC_INNER_PRODUCT)[1])
     flat = {}
     for n in [s for s in FLAT_SIZES if s <= len(means)] + [len(means)]:
         ix = faiss.IndexFlatIP(means.shape[1])

@@ -52,19 +52,13 @@ class MiniLMEmbeddings(Embeddings):
     @cached_property
     def session(self):
         """The ONNX Runtime session of the model, exported on first use; safe to run from several threads."""
-        from index.onnx_cache import onnx_session
-
-        path = _model_path()
-        _check_mean_pooling(path)
-        return onnx_session(path, "pooled", int8=False, threads=self.threads)[1]
+        return _pooled_session(int8=False, threads=self.threads)
 
     @cached_property
     def int8_session(self):
         """The int8 export of the model (exported on first use), for large builds: about 1.4 times as fast on
         AVX2 (`python -m bench.scale_bench`), retrieval recall within 0.001 (`bench.retrieval_bench --as-large`)."""
-        from index.onnx_cache import onnx_session
-
-        return onnx_session(_model_path(), "pooled", int8=True, threads=self.threads)[1]
+        return _pooled_session(int8=True, threads=self.threads)
 
     @cached_property
     def document_tokenizer(self):
@@ -130,6 +124,15 @@ def _tokenizer():
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)
     return tokenizer
+
+
+def _pooled_session(int8: bool, threads: int | None):
+    """An ONNX Runtime session of the model's pooled export, once the model is checked to pool as it does."""
+    from index.onnx_cache import onnx_session
+
+    path = _model_path()
+    _check_mean_pooling(path)
+    return onnx_session(path, "pooled", int8=int8, threads=threads)[1]
 
 
 def _model_path() -> Path:

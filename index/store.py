@@ -181,6 +181,14 @@ def _files(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): _sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "manifest.json"}
 
 
+def passage_vectors(sentence_vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each passage's vector, the normalised mean of its sentences' (rows[i]:rows[i + 1]), in fp32."""
+    if len(rows) < 2:
+        return np.zeros((0, DIMENSION), np.float32)
+    means = np.add.reduceat(np.asarray(sentence_vectors, np.float32), rows[:-1], axis=0) / np.diff(rows).astype(np.float32)[:, None]
+    return np.ascontiguousarray(means / np.linalg.norm(means, axis=1, keepdims=True).clip(1e-12), dtype=np.float32)
+
+
 def create_index(
     documents: list[Document],
     passages: list[Passage],
@@ -196,11 +204,7 @@ def create_index(
         raise ValueError("every passage needs at least one sentence vector, and the counts must add up to the vectors")
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, DIMENSION)
     rows = np.concatenate([[0], np.cumsum(sentence_counts, dtype=np.int64)])
-    means = np.zeros((0, DIMENSION), np.float32)
-    if passages:
-        means = np.add.reduceat(sentence_vectors, rows[:-1], axis=0) / np.asarray(sentence_counts, dtype=np.float32)[:, None]
-        means = np.ascontiguousarray(means / np.linalg.norm(means, axis=1, keepdims=True).clip(1e-12), dtype=np.float32)
-    dense, spec = build_dense(means, sentence_vectors, ann_min_passages)
+    dense, spec = build_dense(passage_vectors(sentence_vectors, rows), sentence_vectors, ann_min_passages)
     if spec.kind != "flat":
         sentence_vectors = sentence_vectors.astype(np.float16)
     counts = {d.doc_id: 0 for d in documents}

@@ -2,7 +2,6 @@
 it is: a real server on a free loopback port, Debian's Chromium driven by Playwright, the headline
 question asked. Usage: python scripts/screenshot.py [OUT]   (`make screenshot`)"""
 
-import socket
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ui.app import launch  # noqa: E402
+from ui.replicas import free_port  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 QUESTION = "Who refused to meet whom?"
@@ -19,10 +19,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshot.png"
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = launch(port=port, block=False)
+    server = launch(port=free_port(), block=False)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)

@@ -59,14 +59,10 @@ def article_index() -> Path:
 @pytest.fixture(scope="session")
 def server_url(article_index):
     """A real docqa server (the page and the JSON API) on a free loopback port, over the default index."""
-    import socket
-
     from ui.app import launch
+    from ui.replicas import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = launch(port=port, block=False)
+    server = launch(port=free_port(), block=False)
     yield server.url
     server.close()
 

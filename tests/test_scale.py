@@ -22,7 +22,7 @@ import pytest
 from index.build import build_index, index_documents
 from index.dense import cells_for
 from index.documents import Document
-from index.store import load_index, save_index
+from index.store import load_index, passage_vectors, save_index
 from qa.retriever import HybridRetriever
 
 MODULES = [
@@ -127,9 +127,7 @@ def large_index(stdlib_docs, tmp_path_factory):
 
 def exact_top(index, vectors: np.ndarray, k: int) -> np.ndarray:
     """Exact top-k passages by their mean vectors: the flat search the approximate index stands in for."""
-    sentences = np.asarray(index.sentence_vectors, np.float32)
-    means = np.add.reduceat(sentences, index.sentence_rows[:-1], axis=0)
-    means /= np.linalg.norm(means, axis=1, keepdims=True)
+    means = passage_vectors(index.sentence_vectors, index.sentence_rows)
     return faiss.knn(np.asarray(vectors, np.float32), means, k, metric=faiss.METRIC_INNER_PRODUCT)[1]
 
 

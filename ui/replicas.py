@@ -26,6 +26,7 @@ START_TIMEOUT_S = 180
 
 
 def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now, for a server started next."""
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
@@ -66,11 +67,13 @@ def haproxy_binary() -> str:
     return get_haproxy_binary()
 
 
-def _wait_healthy(url: str, processes: list[subprocess.Popen]) -> None:
+def wait_until_up(url: str, processes: list[subprocess.Popen]) -> None:
+    """Return once the docqa server at `url` answers its health check; DocqaError when one of the
+    `processes` serving it stops first, or after START_TIMEOUT_S."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
-            raise DocqaError("a replica stopped while starting; run `docqa serve` alone to see why")
+            raise DocqaError("a server stopped while starting; run `docqa serve` alone to see why")
         try:
             with urllib.request.urlopen(url + "api/v1/health", timeout=5) as response:
                 if response.status == 200:
@@ -93,10 +96,10 @@ def serve_replicas(host: str, port: int, index_dir: Path, replicas: int) -> None
             command = [sys.executable, "-m", "ui", "serve", "--host", "127.0.0.1", "--port", str(p), "--index", str(index_dir)]
             children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
         for p in ports:
-            _wait_healthy(f"http://127.0.0.1:{p}/", children)
+            wait_until_up(f"http://127.0.0.1:{p}/", children)
         children.append(subprocess.Popen([binary, "-f", str(config)]))
         url = f"http://{host}:{port}/"
-        _wait_healthy(url, children)
+        wait_until_up(url, children)
         print(f"docqa is running on {url} ({replicas} replicas behind HAProxy; the API at {url}api/v1/docs); Ctrl-C stops it", flush=True)
         while all(c.poll() is None for c in children):
             time.sleep(1)
