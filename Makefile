@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 GPU_PY ?= python3
 OUT ?= runs/v2/out
 
-.PHONY: install run test lint format bench bench-scale eval eval-e2e examples browser train train-gpu train-gpu-stage5 gpu-payload train-gpu-v2 take-gpu-v2 screenshot clean
+.PHONY: install run test lint format bench bench-scale eval eval-e2e examples browser train train-gpu gpu-payload train-gpu-v2 take-gpu-v2 screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,19 +39,20 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Figures for the README: index build speed, search latency, retrieval recall, passages read and widened, int8 cost, answer() latency,
-# web load, HTTP capacity, reading PDF/Word/HTML, off-topic refusals.
+# Every figure of docs/benchmarks.md and docs/scale.md: index build and search, retrieval recall, int8 cost,
+# answer() latency, web load, HTTP capacity, reading PDF/Word/HTML, off-topic refusals, the example answers,
+# and (about 20 minutes, 18 GB) the scale rows.
 bench: install
 	$(PY) -m bench.index_bench
 	$(PY) -m bench.retrieval_bench
-	$(PY) -m bench.rank_prior_bench --limit 600
-	$(PY) -m bench.neighbour_bench
 	$(PY) -m bench.quant_bench
 	$(PY) -m bench.answer_bench
 	$(PY) -m bench.load_bench
 	$(PY) -m bench.capacity_bench
 	$(PY) -m bench.formats_bench
 	$(PY) -m bench.offtopic_bench
+	$(PY) -m bench.examples
+	$(PY) -m bench.scale_bench
 
 # Past one machine (docs/scale.md): build throughput in one process and on Ray, search at 100k and 1M passages.
 bench-scale: install
@@ -92,11 +93,6 @@ train: install
 # Stage 4's search on one GPU: four schedules side by side from runs/reader3/final, the best on dev named in runs/stage4/best.
 train-gpu: install
 	PY=$(PY) scripts/train_gpu.sh $(SQUAD)
-
-# A fifth stage tried on one GPU (not shipped; the model card says why): eight schedules from runs/reader4/final,
-# most with answer-removed negatives, in runs/stage5.
-train-gpu-stage5: install
-	PY=$(PY) scripts/train_gpu_stage5.sh $(SQUAD)
 
 # Reader v2 on one lent GPU (docs/gpu-training.md). Here, `make gpu-payload` packs the train data
 # (.carry/squad-train.tar.xz) and checks that it and the working tree fit one device call. On the device

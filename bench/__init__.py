@@ -1,1 +1,1 @@
-"""Benchmarks: commands that print the figures quoted in the README (`make bench`, `make examples`)."""
+"""Benchmarks: commands that print the figures of docs/benchmarks.md and docs/scale.md (`make bench`)."""

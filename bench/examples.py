@@ -1,6 +1,6 @@
-"""The README's table of example questions about the default article, with today's answers.
+"""The table of example questions about the default article, with today's answers.
 
-Prints the table and rewrites it in README.md between the `examples` markers.
+Prints the table and rewrites it in docs/benchmarks.md between the `examples` markers.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qa import answer
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 START, END = "<!-- examples:start -->", "<!-- examples:end -->"
 QUESTIONS = [
     ("Who refused to meet whom?", None),
@@ -43,12 +43,12 @@ def table() -> str:
 def main() -> None:
     text = table()
     print(text)
-    readme = README.read_text(encoding="utf-8")
-    if START not in readme or END not in readme:
-        raise SystemExit(f"README.md has lost its {START} / {END} markers: put them around the table, then rerun")
-    head, rest = readme.split(START, 1)
+    page = PAGE.read_text(encoding="utf-8")
+    if START not in page or END not in page:
+        raise SystemExit(f"docs/benchmarks.md has lost its {START} / {END} markers: put them around the table, then rerun")
+    head, rest = page.split(START, 1)
     _, tail = rest.split(END, 1)
-    README.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
+    PAGE.write_text(f"{head}{START}\n{text}\n{END}{tail}", encoding="utf-8")
 
 
 if __name__ == "__main__":

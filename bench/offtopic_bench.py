@@ -17,7 +17,7 @@ from index.build import build_index
 from index.documents import Document
 from qa.api import answer, forget
 from qa.reader import shared_reader
-from qa.squad import f1
+from qa.training.squad import f1
 
 DATA = Path(__file__).resolve().parent / "data" / "offtopic.json"
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import statistics
 
-from qa.calibrate import calibrate
-from qa.evaluate import read_all
 from qa.reader import Reader
-from qa.squad import load_part, require_data_dir, score
+from qa.training.calibrate import calibrate
+from qa.training.evaluate import read_all
+from qa.training.squad import load_part, require_data_dir, score
 
 VARIANTS = {"fp32": False, "int8 (shipped)": True}
 

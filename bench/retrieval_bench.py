@@ -15,9 +15,9 @@ import argparse
 from index import shared_embeddings
 from index.build import index_documents
 from index.dense import ANN_MIN_PASSAGES
-from qa.e2e import article_documents
 from qa.retriever import DENSE_WEIGHT, MODES, HybridRetriever
-from qa.squad import load_examples, load_part, require_data_dir
+from qa.training.e2e import article_documents
+from qa.training.squad import load_examples, load_part, require_data_dir
 
 KS = (1, 2, 3, 5)
 

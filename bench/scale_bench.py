@@ -32,8 +32,8 @@ from index.dense import recall_at
 from index.documents import Document
 from index.passages import Passage
 from index.store import create_index, load_index, passage_vectors, save_index
-from qa.e2e import article_documents
-from qa.squad import load_examples, require_data_dir
+from qa.training.e2e import article_documents
+from qa.training.squad import load_examples, require_data_dir
 
 QUESTIONS = 500
 PER_DOCUMENT = 100  # synthetic passages per synthetic document

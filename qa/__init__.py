@@ -1,6 +1,7 @@
 """qa: answer questions from an index: hybrid retrieval, a trained extractive reader, `answer()`.
 
-`answer` is imported on first use (PEP 562), so the reader and training code load without LangChain.
+`answer` is imported on first use (PEP 562), so the reader loads without LangChain; training and
+evaluation live in `qa.training`, which nothing on the answer path imports.
 """
 
 from qa.types import Alternative, Answer, Evidence, Slice

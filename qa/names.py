@@ -8,17 +8,25 @@ same document, so the answer says who is meant while the evidence stays the sent
 from __future__ import annotations
 
 import re
+import string
 from itertools import takewhile
 
 _TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "secretary", "general", "sir", "lord", "mr.", "mrs.", "ms.", "dr."}
 _LINKS = {"the", "a", "an", "of", "and", "for", "in", "on", "at", "to", "by", "from", "with"}
 _NAME = r"(?:[A-Z][\w'\u2019-]+)"
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
+_PUNCT = set(string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """The official SQuAD normalisation: lower case, no punctuation, no articles, folded spaces (also
+    what the SQuAD scores of qa.training.squad compare)."""
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
+    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def same_entity(a: str, b: str) -> bool:
     """True when two answers name the same thing, one's words within the other's ("Lavrov" and "Sergei Lavrov")."""
-    from qa.squad import normalize_answer
-
     ta, tb = set(normalize_answer(a).split()), set(normalize_answer(b).split())
     return bool(ta and tb) and (ta <= tb or tb <= ta)
 

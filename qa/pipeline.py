@@ -21,14 +21,16 @@ from qa.reader import Reader, Reading, Span
 from qa.retriever import HybridRetriever
 from qa.types import Alternative, Evidence
 
-# A passage shorter than this is read with its neighbours. Chosen with `python -m bench.neighbour_bench`
-# (dev part end to end, and the default article): below 200 characters a passage is a one-sentence
-# fragment whose fact often runs on into the next; longer ones mostly stand alone, and reading their
-# neighbours too gave distractors and time. 400 widened 11 more passages of the 29 of the article.
+# A passage shorter than this is read with its neighbours. Chosen with bench/neighbour_bench.py (dropped
+# once chosen: `git show b31ab73:bench/neighbour_bench.py`) on the dev part end to end and the default
+# article: below 200 characters a passage is a one-sentence fragment whose fact often runs on into the
+# next; longer ones mostly stand alone, and reading their neighbours too gave distractors and time. 400
+# widened 11 more passages of the 29 of the article.
 NEIGHBOUR_BELOW = 200
 # Passages read per question, and a prior subtracted from a span's logit per place its passage lost
 # in the retrieval ranking (the reader prefers the passages the retriever trusts unless another holds
-# a clearly better span). Chosen on dev with `python -m bench.rank_prior_bench --limit 600` (F1 all /
+# a clearly better span). Chosen on dev with bench/rank_prior_bench.py --limit 600 (`git show
+# b31ab73:bench/rank_prior_bench.py`; F1 all /
 # HasAns / NoAns): the default scores 62.9 / 59.0 / 66.9; reading only the top passage 61.4, 3.9
 # lower on the answerable ones; reading 3 to 6 passages gains at most 0.4 on the answerable ones and
 # loses 1.4 to 4.1 on the unanswerable ones, for 1.5 to 3 times the reading; other priors for two
@@ -36,7 +38,7 @@ NEIGHBOUR_BELOW = 200
 DEFAULT_TOP_K = 2
 RANK_PENALTY = 1.0
 # ...unless the retriever is sure: when the top passage's fused score (0..1) leads the next one's by at
-# least this much, only the top passage is read. `python -m bench.rank_prior_bench` (lead rows): on
+# least this much, only the top passage is read. the same bench (lead rows): on
 # dev, F1 is the same as always reading two (62.9), and 265 of the 600 questions skip the second read.
 SURE_LEAD = 0.4
 
@@ -125,7 +127,7 @@ class Pipeline:
         """Read the contexts, each span's logit lowered by the rank penalty per place its passage lost in
         the retrieval ranking."""
         priors = [-self.rank_penalty * c.rank for c in contexts]
-        # answered at the reader's calibrated threshold: dev F1 with answerable questions weighted 4 to 1 (qa.calibrate)
+        # answered at the reader's calibrated threshold: dev F1 with answerable questions weighted 4 to 1 (qa.training.calibrate)
         reading = self.reader.read(question, [c.text for c in contexts], priors=priors)
         return Found(question, contexts, reading)
 

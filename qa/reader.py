@@ -20,12 +20,14 @@ from typing import Protocol
 
 import numpy as np
 
+from qa.names import normalize_answer
 from qa.windows import MAX_LENGTH, STRIDE, Window, collate, length_batches, make_windows
 
 MODEL_DIR = Path(__file__).resolve().parent / "reader_model"
 MAX_ANSWER_TOKENS = 30
 # Subtracted from a span's logit per word piece beyond its first: the reader's spans run long (a clause
-# where a place was asked for). Chosen on dev with `python -m bench.span_length_bench`: 0.1 lifts dev
+# where a place was asked for). Chosen on dev with bench/span_length_bench.py (`git show
+# b31ab73:bench/span_length_bench.py`): 0.1 lifts dev
 # F1 (answerable weighted 4 to 1) from 64.16 to 64.75 and shortens the best spans of the answerable
 # questions from 3.45 to 2.67 words on average; 0.2 to 0.5 give 64.77 to 63.31.
 LENGTH_PENALTY = 0.1
@@ -48,7 +50,7 @@ class Span:
 @dataclass(frozen=True)
 class Calibration:
     """P(the best span is a right answer) = sigmoid(scale * margin + bias); answer when >= threshold.
-    Fitted on dev with its answerable questions weighted `answerable_weight` to 1 (qa.calibrate)."""
+    Fitted on dev with its answerable questions weighted `answerable_weight` to 1 (qa.training.calibrate)."""
 
     scale: float = 1.0
     bias: float = 0.0
@@ -197,8 +199,6 @@ class Reader:
         """Walk the token pairs by logit + prior, best first, mapping each to a span of its passage: a span
         seen before got its best logit already, and a span with the normalised text of a kept one is
         merged into it. Stops at MAX_SPANS answers; then decides answer / no answer."""
-        from qa.squad import normalize_answer
-
         window_rows = candidates[:, 0].astype(int)
         passage_of = np.array([w.example for w in windows])[window_rows]
         ranked_logits = candidates[:, 1] + np.asarray(priors)[passage_of]

@@ -19,7 +19,7 @@ LIMIT = 64 * 2**20
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa.squad import ambiguous_starts_file  # noqa: E402
+from qa.training.squad import ambiguous_starts_file  # noqa: E402
 
 
 def needed(squad: Path) -> list[str]:

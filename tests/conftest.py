@@ -16,7 +16,7 @@ from index.offline import go_offline  # noqa: E402
 
 go_offline()
 
-from qa.squad import default_data_dir  # noqa: E402
+from qa.training.squad import default_data_dir  # noqa: E402
 
 SQUAD_DIR = default_data_dir()
 

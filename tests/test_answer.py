@@ -124,8 +124,9 @@ def test_read_contexts_keep_their_best_retrieval_rank(story_index):
         assert index.documents[c.doc_id].text[c.start : c.end] == c.text
 
 
-def test_answering_imports_neither_torch_nor_transformers(article_index):
-    """Once the models are exported to ONNX (on the first answer), a new process answers without torch."""
+def test_answering_imports_neither_torch_nor_transformers_nor_training(article_index):
+    """Once the models are exported to ONNX (on the first answer), a new process answers without torch,
+    and nothing on the answer path imports the training and evaluation code (qa.training)."""
     import subprocess
     import sys
     from pathlib import Path
@@ -134,11 +135,12 @@ def test_answering_imports_neither_torch_nor_transformers(article_index):
 
     code = (
         "import sys; from qa import answer; result = answer('Who is Ukraine\\'s foreign minister?'); "
-        "print(result.text); print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))"
+        "print(result.text); print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules)); "
+        "print(sorted(m for m in sys.modules if m.startswith('qa.training')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines() == ["Andriy Deshchitsya", "[]"]
+    assert out.stdout.splitlines() == ["Andriy Deshchitsya", "[]", "[]"]
 
 
 def test_a_sure_top_passage_is_read_alone(story_index):

@@ -1,9 +1,9 @@
 """Scoring end to end: the article is indexed, questions go through answer(), and each answer to an
 answerable question is traced to the paragraph it came from (real models, texts written for the tests)."""
 
-from qa.e2e import evaluate_end_to_end
-from qa.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Source
-from qa.squad import Example
+from qa.training.e2e import evaluate_end_to_end
+from qa.training.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Source
+from qa.training.squad import Example
 from tests.conftest import STORY
 
 PARAGRAPHS = [p.strip() for p in STORY.split("\n\n") if p.strip()]
@@ -43,7 +43,7 @@ def test_end_to_end_traces_each_answer_to_its_paragraph():
 
 
 def test_a_reader_alone_answers_from_the_gold_paragraph_or_not_at_all():
-    from qa.evaluate import figures
+    from qa.training.evaluate import figures
 
     examples = [_example("a", "When did the Harbour Museum open?", 0, "1987"), _example("b", "Who founded it?", 1, "Ines Calder")]
     result = figures(examples, ["1987", ""], [20.0, 30.0])

@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from qa.calibrate import calibrate, fit_logistic
 from qa.reader import Calibration, Reading, Span
-from qa.squad import Example, f1, load_part, normalize_answer, score
+from qa.training.calibrate import calibrate, fit_logistic
+from qa.training.squad import Example, f1, load_part, normalize_answer, score
 from tests.conftest import needs_squad
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from qa.reader import MODEL_DIR
-from qa.squad import Example
-from qa.train import NULL, TrainConfig, collate_items, lr_factor, span_loss, training_items
-from qa.train_data import TrainingWindows, answer_removed_negatives, other_paragraph_negatives, prepare_windows
+from qa.training.squad import Example
+from qa.training.train import NULL, TrainConfig, collate_items, lr_factor, span_loss, training_items
+from qa.training.train_data import TrainingWindows, answer_removed_negatives, other_paragraph_negatives, prepare_windows
 from qa.windows import collate, make_windows
 
 TOKENIZER = MODEL_DIR / "tokenizer.json"
@@ -168,7 +168,7 @@ def _squad_dir(folder, train: list[Example], dev: list[Example]):
 
 def test_training_resumes_from_its_checkpoint_and_ends_calibrated(tmp_path, caplog):
     from qa.reader import Reader
-    from qa.train import train
+    from qa.training.train import train
 
     data = _squad_dir(tmp_path, EXAMPLES[:3], [EXAMPLES[3], replace(EXAMPLES[2], qid="d2")])
     cfg = TrainConfig(
@@ -176,7 +176,7 @@ def test_training_resumes_from_its_checkpoint_and_ends_calibrated(tmp_path, capl
     )
     train(cfg)
     cfg.max_steps = 3
-    with caplog.at_level("INFO", logger="qa.train"):
+    with caplog.at_level("INFO", logger="qa.training.train"):
         final = train(cfg)
     assert "resuming from step 2" in caplog.text
     assert json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())["step"] == 3
@@ -189,7 +189,7 @@ def test_training_resumes_from_its_checkpoint_and_ends_calibrated(tmp_path, capl
 
 
 def test_a_run_with_a_time_limit_ends_on_the_clock_from_prepared_windows(windows, tmp_path):
-    from qa.train import train
+    from qa.training.train import train
 
     data = _squad_dir(tmp_path, EXAMPLES[:3], [EXAMPLES[3]])
     windows.save(tmp_path / "w.npz")

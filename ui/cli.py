@@ -11,7 +11,6 @@ from typing import Annotated
 import typer
 
 from index.offline import go_offline
-from qa.calibrate import ANSWERABLE_WEIGHT
 
 go_offline()
 
@@ -259,16 +258,16 @@ def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """EM and F1 (overall, answerable, unanswerable) and latency of the reader on a SQuAD file."""
-    from qa.evaluate import NO_ANSWER, evaluate
     from qa.reader import Reader
-    from qa.squad import load_examples
+    from qa.training.evaluate import NO_ANSWER, evaluate
+    from qa.training.squad import load_examples
 
     examples = _guard(load_examples, file, part)
     examples = examples[:limit] if limit else examples
     if not examples:
         _fail(f"no questions in {file}" + (f" for part {part}" if part else ""))
     if end_to_end:
-        from qa.e2e import evaluate_end_to_end
+        from qa.training.e2e import evaluate_end_to_end
 
         figures = evaluate_end_to_end(examples)
     else:
@@ -317,8 +316,8 @@ def reader_prepare(
 ) -> None:
     """Tokenize the train part and its negatives once, for runs that share them (`reader train --windows`)."""
     from qa.reader import MODEL_DIR
-    from qa.squad import load_part
-    from qa.train_data import prepare_windows
+    from qa.training.squad import load_part
+    from qa.training.train_data import prepare_windows
 
     examples = load_part("train", data_dir)
     windows = prepare_windows(examples, MODEL_DIR / "tokenizer.json", other_paragraph, answer_removed, seed, workers=workers)
@@ -352,7 +351,7 @@ def reader_train(
     """Fine-tune the reader on the train part; rerun the same command to resume after an interruption."""
     import logging
 
-    from qa.train import TrainConfig, train
+    from qa.training.train import TrainConfig, train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = TrainConfig(
@@ -383,15 +382,17 @@ def reader_calibrate(
     model: Annotated[Path, typer.Argument(help="reader folder to calibrate (calibration.json is written there)")],
     int8: Int8Opt = True,
     answerable_weight: Annotated[
-        float, typer.Option(help="weight of dev's answerable questions against its unanswerable ones (1: plain SQuAD 2.0 dev F1)")
-    ] = ANSWERABLE_WEIGHT,
+        float | None,
+        typer.Option(help="weight of dev's answerable questions against its unanswerable ones (1: plain SQuAD 2.0 dev F1) [default: 4]"),
+    ] = None,
 ) -> None:
     """Fit the no-answer probability and the threshold answer() uses on the dev part."""
-    from qa.calibrate import calibrate
-    from qa.evaluate import read_all
     from qa.reader import Reader
-    from qa.squad import load_part
+    from qa.training.calibrate import ANSWERABLE_WEIGHT, calibrate
+    from qa.training.evaluate import read_all
+    from qa.training.squad import load_part
 
+    answerable_weight = ANSWERABLE_WEIGHT if answerable_weight is None else answerable_weight
     dev = load_part("dev")
     readings, _ = read_all(Reader.load(model, quantize=int8), dev)  # margins do not depend on the old calibration
     fit = calibrate(dev, readings, answerable_weight)

@@ -12,8 +12,8 @@ from pathlib import Path
 from index.build import build_index
 from index.documents import Document
 from qa.api import answer, forget
-from qa.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Figures, figures
-from qa.squad import Example
+from qa.training.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Figures, figures
+from qa.training.squad import Example
 from qa.types import Answer
 
 

@@ -12,16 +12,14 @@ the gold answers, and an empty prediction is right only on an unanswerable quest
 from __future__ import annotations
 
 import json
-import re
-import string
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.names import normalize_answer
+
 PARTS = ("train", "dev", "test")
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-_PUNCT = set(string.punctuation)
 
 
 @dataclass(frozen=True)
@@ -44,7 +42,7 @@ class Example:
 
 def default_data_dir() -> Path:
     """`../shared/data/squad` beside the repository root, where the project's data lives."""
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "squad"
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "squad"
 
 
 def require_data_dir() -> Path:
@@ -111,12 +109,6 @@ def load_part(part: str, data_dir: str | Path | None = None) -> list[Example]:
     for file_name in splits[part]:
         examples.extend(load_examples(data_dir / file_name, part))
     return examples
-
-
-def normalize_answer(text: str) -> str:
-    """The official SQuAD normalisation: lower case, no punctuation, no articles, folded spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCT)
-    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def exact_match(prediction: str, gold: str) -> float:

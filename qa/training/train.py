@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.squad import load_part
-from qa.train_data import AMBIGUOUS, ANSWER_REMOVED, OTHER_PARAGRAPH, REAL, TrainingWindows, prepare_windows
+from qa.training.squad import load_part
+from qa.training.train_data import AMBIGUOUS, ANSWER_REMOVED, OTHER_PARAGRAPH, REAL, TrainingWindows, prepare_windows
 from qa.windows import MAX_LENGTH, STRIDE
 
 log = logging.getLogger(__name__)
@@ -295,9 +295,9 @@ def train(cfg: TrainConfig) -> Path:
     """Run (or resume) training and write the final, dev-calibrated reader to `cfg.out_dir / "final"`."""
     import torch
 
-    from qa.calibrate import calibrate
-    from qa.evaluate import evaluate, read_all
     from qa.reader import Reader, save_reader
+    from qa.training.calibrate import calibrate
+    from qa.training.evaluate import evaluate, read_all
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.squad import Example
+from qa.training.squad import Example
 from qa.windows import MAX_LENGTH, STRIDE, make_windows, token_span
 
 REAL, OTHER_PARAGRAPH, ANSWER_REMOVED = 0, 1, 2  # where an example comes from: the data, or a negative made from it

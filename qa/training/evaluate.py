@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qa.reader import Reader, Reading
-from qa.squad import Example, score
+from qa.training.squad import Example, score
 
 # Where the prediction for an answerable question came from (`Figures.sources`). End to end, an answer
 # from another paragraph is told apart by whether the reader also read the gold answer (a wrong

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.reader import Calibration, Reading
-from qa.squad import Example, score
+from qa.training.squad import Example, score
 
 ANSWERABLE_WEIGHT = 4.0
 RIGHT_F1 = 0.5  # a span at least this close to a gold answer (SQuAD F1) counts as a right answer
