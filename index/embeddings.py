@@ -4,8 +4,8 @@ Exposed as a LangChain `Embeddings`, so any LangChain vector store or chain can 
 and queries go through an ONNX export of the sentence-transformers model (mean pooling, then L2 norm,
 as its modules.json says) on ONNX Runtime, so neither building nor answering imports torch,
 transformers or sentence-transformers; the vectors equal sentence-transformers' to 1e-5 (a test
-checks). Documents run in batches of like length, which spends no time on padding, can show
-progress and can be cancelled between batches.
+checks). Documents run in batches of like length and at most 512 tokens, which spends no time on
+padding, can show progress and can be cancelled between batches.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from index.errors import BuildCancelledError
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
-BATCH_SIZE = 64
+# tokens a batch holds at most (sentences of like length, so little padding): batches that stay in
+# cache embed faster than batches of 64 sentences on 2 cores (`python -m bench.index_bench` compares)
+BATCH_TOKENS = 512
 MAX_TOKENS = 256  # the model's max_seq_length in sentence_bert_config.json
 
 
@@ -41,8 +43,8 @@ class MiniLMEmbeddings(Embeddings):
     name = MODEL_NAME
     dimension = DIMENSION
 
-    def __init__(self, batch_size: int = BATCH_SIZE, threads: int | None = None):
-        self.batch_size = batch_size
+    def __init__(self, batch_tokens: int = BATCH_TOKENS, threads: int | None = None):
+        self.batch_tokens = batch_tokens
         self.threads = threads  # ONNX Runtime threads (default: one per core)
         # fast tokenizers are not safe to share between threads: one lock per tokenizer, so a
         # rebuild that is embedding documents does not hold up the queries of the same process
@@ -85,8 +87,7 @@ class MiniLMEmbeddings(Embeddings):
         session = self.int8_session if int8 else self.session
         with self._document_lock:
             encodings = self.document_tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+        batches = _token_batches([len(e.ids) for e in encodings], self.batch_tokens)
         for batch in tqdm(batches, desc="embedding", unit="batch", disable=not progress):
             if cancel is not None and cancel.is_set():
                 raise BuildCancelledError("the build was cancelled; the index is as it was")
@@ -113,6 +114,17 @@ class MiniLMEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self.encode_query(text).tolist()
+
+
+def _token_batches(lengths: list[int], budget: int) -> list[list[int]]:
+    """Indexes in batches of like length, shortest first, each padded to at most `budget` tokens (or one text)."""
+    batches: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if batches and (len(batches[-1]) + 1) * lengths[i] <= budget:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def _tokenizer():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +75,8 @@ class RayEncoder:
         import pyarrow as pa
         from tqdm import tqdm
 
+        # a build smaller than the pool gets fewer tasks than actors: nothing to warn the user about
+        warnings.filterwarnings("ignore", message="The minimum number of concurrent actors", category=UserWarning)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False  # one bar, ours, counts sentences
         context.print_on_execution_start = False
