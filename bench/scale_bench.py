@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.timing import machine, percentiles_ms
-from index.build import build_index, index_documents
-from index.dense import recall_at
+from index.build import build_index
+from index.dense import ANN_MIN_PASSAGES, recall_at
 from index.documents import Document
 from index.passages import Passage
 from index.store import create_index, load_index, passage_vectors, save_index
@@ -47,30 +47,28 @@ def build_rows(docs: list[Document], work: Path) -> None:
     from index.ray_embed import RayEncoder, start_ray
 
     mb = sum(len(d.text.encode()) for d in docs) / 1e6
-    runs = [("one process (ONNX Runtime, 2 threads)", None)]
-    runs += [("one process, as a large index (int8)", "large")]
-    runs += [("Ray, 1 worker of 2 threads", RayEncoder(workers=1, threads_per_worker=2))]
-    runs += [("Ray, 2 workers of 1 thread", RayEncoder(workers=2, threads_per_worker=1))]
     print(f"build: the {len(docs)} articles of squad-v1.1-dev.json, {mb:.2f} MB")
     base = None
-    for i, (label, encoder) in enumerate(runs):
-        if isinstance(encoder, RayEncoder) and i == 2:
-            t = time.perf_counter()
-            start_ray()
-            print(f"  (local Ray started in {time.perf_counter() - t:.1f} s; a cluster is started once, not per build)")
-        if not isinstance(encoder, RayEncoder):  # the model loads (and is exported, once) before the clock starts
-            shared_embeddings().encode(["warm"], int8=encoder == "large")
+
+    def row(label: str, encoder: RayEncoder | None, ann_min_passages: int = ANN_MIN_PASSAGES) -> None:
+        nonlocal base
         t = time.perf_counter()
-        if encoder == "large":
-            index = index_documents(docs, ann_min_passages=0)
-            save_index(index, work / f"build-{i}")
-            passages = len(index.passages)
-        else:
-            passages = build_index(docs, work / f"build-{i}", encoder=encoder).manifest.passages
+        report = build_index(docs, tempfile.mkdtemp(dir=work), encoder=encoder, ann_min_passages=ann_min_passages)
         took = time.perf_counter() - t
-        rate = passages / took
+        rate = report.manifest.passages / took
         base = base or rate
         print(f"  {label:44s} {took:6.1f} s  {rate:6.1f} passages/s  {took / mb:5.1f} s/MB  ({rate / base:.0%} of one process)")
+
+    # the model loads (and is exported, once) before the clocks start
+    shared_embeddings().encode(["warm"])
+    shared_embeddings().encode(["warm"], int8=True)
+    row("one process (ONNX Runtime, 2 threads)", None)
+    row("one process, as a large index (int8)", None, ann_min_passages=0)
+    t = time.perf_counter()
+    start_ray()
+    print(f"  (local Ray started in {time.perf_counter() - t:.1f} s; a cluster is started once, not per build)")
+    row("Ray, 1 worker of 2 threads", RayEncoder(workers=1, threads_per_worker=2))
+    row("Ray, 2 workers of 1 thread", RayEncoder(workers=2, threads_per_worker=1))
     t = time.perf_counter()
     RayEncoder(workers=2).encode(["One short sentence."] * 8)
     print(f"  the fixed part of a Ray build: 2 workers started and one batch of 8 sentences embedded in {time.perf_counter() - t:.1f} s")

@@ -135,12 +135,14 @@ def build_index(
     progress: bool = False,
     cancel: threading.Event | None = None,
     encoder: Encoder | None = None,
+    ann_min_passages: int = ANN_MIN_PASSAGES,
 ) -> BuildReport:
     """Replace the index at `index_dir` with one built from `sources` (text, paths or Documents).
 
     A no-op when the index already holds exactly these documents (same names and content hashes).
     Setting `cancel` stops the embedding with BuildCancelledError; the index stays as it was.
     `encoder` embeds the sentences (default: this process; `index.ray_embed.RayEncoder`: a Ray cluster).
+    From `ann_min_passages` passages on, the index is built as a large collection's (see index_documents).
     """
     docs = _documents(sources)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
@@ -148,7 +150,7 @@ def build_index(
         current = _current(index_dir)
         if current is not None and _same(current, docs):
             return BuildReport(index_dir, False, current)
-        index = index_documents(docs, encoder, progress=progress, cancel=cancel)
+        index = index_documents(docs, encoder, progress=progress, cancel=cancel, ann_min_passages=ann_min_passages)
         save_index(index, index_dir)
         return BuildReport(index_dir, True, index.manifest)
 

@@ -24,7 +24,7 @@ from index.errors import BuildCancelledError
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSION = 384
 # tokens a batch holds at most (sentences of like length, so little padding): batches that stay in
-# cache embed faster than batches of 64 sentences on 2 cores (`python -m bench.index_bench` compares)
+# cache embed a little faster than batches of 2,048 tokens on 2 cores (`python -m bench.index_bench`)
 BATCH_TOKENS = 512
 MAX_TOKENS = 256  # the model's max_seq_length in sentence_bert_config.json
 

@@ -20,7 +20,7 @@ from index.embeddings import DIMENSION
 from index.errors import BuildCancelledError, DocqaError
 
 RAY_BATCH = 512  # sentences a task embeds at most
-BATCH_CHARS = 16_000  # and characters (1.6 s for one thread at bench.scale_bench's 98.5 s/MB): long sentences come in small batches
+BATCH_CHARS = 16_000  # and characters, so a batch of long sentences takes no longer than one of short ones
 
 
 class _Embedder:

@@ -19,10 +19,10 @@ import faiss
 import numpy as np
 import pytest
 
-from index.build import build_index, index_documents
+from index.build import build_index
 from index.dense import cells_for
 from index.documents import Document
-from index.store import load_index, passage_vectors, save_index
+from index.store import load_index, passage_vectors
 from qa.retriever import HybridRetriever
 
 MODULES = [
@@ -121,7 +121,7 @@ def stdlib_docs() -> list[Document]:
 def large_index(stdlib_docs, tmp_path_factory):
     """The corpus indexed as a large collection would be (approximate from 0 passages on), written and read back."""
     folder = tmp_path_factory.mktemp("large") / "index"
-    save_index(index_documents(stdlib_docs, ann_min_passages=0), folder)
+    build_index(stdlib_docs, folder, ann_min_passages=0)
     return load_index(folder)
 
 
