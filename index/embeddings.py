@@ -5,13 +5,16 @@ and queries go through an ONNX export of the sentence-transformers model (mean p
 as its modules.json says) on ONNX Runtime, so neither building nor answering imports torch,
 transformers or sentence-transformers; the vectors equal sentence-transformers' to 1e-5 (a test
 checks). Documents run in batches of like length and at most 512 tokens, which spends no time on
-padding, can show progress and can be cancelled between batches.
+padding, can show progress and can be cancelled between batches. int8 builds run one batch per core
+at a time, each on one thread (faster than one batch over all cores); fp32 builds gained nothing so.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -45,7 +48,9 @@ class MiniLMEmbeddings(Embeddings):
 
     def __init__(self, batch_tokens: int = BATCH_TOKENS, threads: int | None = None):
         self.batch_tokens = batch_tokens
-        self.threads = threads  # ONNX Runtime threads (default: one per core)
+        # a query's threads (default: ONNX Runtime's, one per core), an int8 build's batches at once (default:
+        # one per CPU this process may run on)
+        self.threads = threads
         # fast tokenizers are not safe to share between threads: one lock per tokenizer, so a
         # rebuild that is embedding documents does not hold up the queries of the same process
         self._document_lock = threading.Lock()
@@ -53,14 +58,16 @@ class MiniLMEmbeddings(Embeddings):
 
     @cached_property
     def session(self):
-        """The ONNX Runtime session of the model, exported on first use; safe to run from several threads."""
+        """The ONNX Runtime session of the model on `threads` threads, exported on first use; safe to run
+        from several threads."""
         return _pooled_session(int8=False, threads=self.threads)
 
     @cached_property
-    def int8_session(self):
-        """The int8 export of the model (exported on first use), for large builds: about 1.4 times as fast on
-        AVX2 (`python -m bench.scale_bench`), retrieval recall within 0.001 (`bench.retrieval_bench --as-large`)."""
-        return _pooled_session(int8=True, threads=self.threads)
+    def int8_document_session(self):
+        """The int8 export of the model (exported on first use) on one thread, for large builds: about 1.4
+        times as fast on AVX2 (`python -m bench.scale_bench`), retrieval recall within 0.001
+        (`bench.retrieval_bench --as-large`)."""
+        return _pooled_session(int8=True, threads=1)
 
     @cached_property
     def document_tokenizer(self):
@@ -77,27 +84,46 @@ class MiniLMEmbeddings(Embeddings):
             self.query_tokenizer  # noqa: B018
 
     def encode(self, texts: list[str], progress: bool = False, cancel: threading.Event | None = None, int8: bool = False) -> np.ndarray:
-        """Embed texts as a float32 array of shape (len(texts), 384), in batches of like length, with
-        the int8 export when `int8`; BuildCancelledError between two batches once `cancel` is set."""
+        """Embed texts as a float32 array of shape (len(texts), 384), in batches of like length, with the
+        int8 export `threads` batches at once when `int8`; BuildCancelledError once `cancel` is set."""
         from tqdm import tqdm
 
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        session = self.int8_session if int8 else self.session
+        # int8 builds embed one batch per core at once, each on one thread: 1 MB in 29.5 and 27.2 s against 31.4
+        # and 33.9 s for one batch at a time over both cores; fp32 builds, 46.0 and 42.7 s against 43.9 and
+        # 46.9 s, gained nothing so and keep to the one fp32 session (`python -m bench.index_bench`, AMD EPYC, AVX2)
+        if int8:
+            session, streams = self.int8_document_session, self.threads or len(os.sched_getaffinity(0))
+        else:
+            session, streams = self.session, 1
         with self._document_lock:
             encodings = self.document_tokenizer.encode_batch(list(texts))
-        batches = _token_batches([len(e.ids) for e in encodings], self.batch_tokens)
-        for batch in tqdm(batches, desc="embedding", unit="batch", disable=not progress):
-            if cancel is not None and cancel.is_set():
-                raise BuildCancelledError("the build was cancelled; the index is as it was")
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n], mask[row, :n] = encodings[i].ids, 1
-            vectors[batch] = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
+        planned = _token_batches([len(e.ids) for e in encodings], self.batch_tokens)
+        batches = iter(planned)
+        take, failed = threading.Lock(), threading.Event()
+
+        def embed_batches(bar: tqdm) -> None:
+            """Embed the next batch not yet taken until none is left; stop early once any stream failed."""
+            try:
+                while not failed.is_set():
+                    if cancel is not None and cancel.is_set():
+                        raise BuildCancelledError("the build was cancelled; the index is as it was")
+                    with take:
+                        batch = next(batches, None)
+                    if batch is None:
+                        return
+                    vectors[batch] = session.run(None, _padded([encodings[i].ids for i in batch]))[0]
+                    bar.update()
+            except BaseException:
+                failed.set()
+                raise
+
+        bar = tqdm(total=len(planned), desc="embedding", unit="batch", disable=not progress)
+        with bar, ThreadPoolExecutor(streams) as pool:
+            for stream in [pool.submit(embed_batches, bar) for _ in range(streams)]:
+                stream.result()
         return vectors
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -105,9 +131,7 @@ class MiniLMEmbeddings(Embeddings):
         with self._query_lock:
             session, tokenizer = self.session, self.query_tokenizer
             encoding = tokenizer.encode(text)
-        ids = np.array([encoding.ids], dtype=np.int64)
-        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-        return np.ascontiguousarray(session.run(None, feed)[0][0], dtype=np.float32)
+        return np.ascontiguousarray(session.run(None, _padded([encoding.ids]))[0][0], dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
@@ -125,6 +149,15 @@ def _token_batches(lengths: list[int], budget: int) -> list[list[int]]:
         else:
             batches.append([i])
     return batches
+
+
+def _padded(token_ids: list[list[int]]) -> dict[str, np.ndarray]:
+    """The model's inputs for texts' token ids, padded with zeros to the longest."""
+    ids = np.zeros((len(token_ids), max(map(len, token_ids))), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for row, text in enumerate(token_ids):
+        ids[row, : len(text)], mask[row, : len(text)] = text, 1
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
 
 
 def _tokenizer():

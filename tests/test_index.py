@@ -60,6 +60,21 @@ def test_documents_and_queries_embed_like_sentence_transformers():
     assert np.abs(documents - reference).max() < 1e-5 and np.abs(queries - reference).max() < 1e-5
 
 
+def test_each_row_is_its_own_texts_vector_whichever_stream_embedded_it():
+    """An int8 build embeds several batches at once; with small batches on three streams, every row must
+    still be the vector of the text at its place, as one batch at a time makes it."""
+    import numpy as np
+
+    from index.embeddings import MiniLMEmbeddings
+
+    words = STORY.split()
+    texts = [" ".join(words[i : i + 1 + i % 23]) for i in range(0, 240, 3)]
+    streamed = MiniLMEmbeddings(batch_tokens=48, threads=3).encode(texts, int8=True)
+    one_at_a_time = MiniLMEmbeddings(batch_tokens=48, threads=1).encode(texts, int8=True)
+    assert len({len(t.split()) for t in texts}) > 20 and np.allclose(np.linalg.norm(streamed, axis=1), 1, atol=1e-3)
+    assert np.abs(streamed - one_at_a_time).max() < 1e-6
+
+
 def test_a_cancelled_build_writes_nothing(tmp_path):
     import threading
 
