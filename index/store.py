@@ -5,7 +5,8 @@ Layout: `DIR/CURRENT` names the live generation folder `DIR/gen-*`. A build writ
 generation beside the live one and then swaps CURRENT in one atomic rename, so a crash mid-build
 leaves the old index loadable and a reader never sees half an index. Nothing is unpickled: FAISS
 reads its own format, numpy and bm25s arrays load with allow_pickle=False, the rest is JSON, and
-every file is checked against the SHA-256 recorded in the manifest before it is read.
+every file is checked against the SHA-256 recorded in the manifest before FAISS, numpy or bm25s
+read it (the JSON is parsed while the files are hashed on another thread: a parser only raises).
 
 Each passage has the vectors of its sentences (`sentences.npy`, passage by passage) and, in FAISS,
 their normalised mean. FAISS finds candidate passages; a candidate's dense score is then its best
@@ -25,9 +26,11 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -37,6 +40,7 @@ from index.embeddings import DIMENSION, MODEL_NAME
 from index.errors import CorruptIndexError, IndexNotFoundError, ModelMismatchError
 from index.passages import Passage, PassageTable
 
+T = TypeVar("T")
 FORMAT_VERSION = 2  # 2: sentence vectors
 CURRENT = "CURRENT"
 _REBUILD_HINT = "rebuild it with `docqa index build FILE... --index {dir}`"
@@ -170,10 +174,12 @@ class Index:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+    """The file's SHA-256, read a megabyte at a time into one buffer (larger blocks fall out of the
+    cache and hash slower, also beside a loader parsing JSON on another thread)."""
+    h, block = hashlib.sha256(), bytearray(1 << 20)
     with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+        while n := f.readinto(block):
+            h.update(memoryview(block)[:n])
     return h.hexdigest()
 
 
@@ -306,13 +312,33 @@ def read_documents(index_dir: str | Path) -> list[Document]:
 
 
 def _documents_at(index_dir: Path, gen: Path, manifest: Manifest) -> list[Document]:
+    return _checked_read(index_dir, gen, manifest, lambda: _read_documents(gen))
+
+
+def _read_documents(gen: Path) -> list[Document]:
+    return [Document(**d) for d in _read_json(gen / "documents.json")]
+
+
+def _read_json(path: Path):
+    """A JSON file of the index, parsed from its bytes (reading it as text first costs as much again)."""
+    return json.loads(path.read_bytes())
+
+
+def _checked_read(index_dir: Path, gen: Path, manifest: Manifest, read: Callable[[], T]) -> T:
+    """`read()` the generation's JSON while its files are hashed on another thread; CorruptIndexError
+    when the files differ from the manifest's checksums, or when `read` fails on them."""
     hint = _REBUILD_HINT.format(dir=index_dir)
-    if _files(gen) != manifest.files:
-        raise CorruptIndexError(f"the index files at {gen} do not match their manifest checksums; {hint}")
-    try:
-        return [Document(**d) for d in json.loads((gen / "documents.json").read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError) as err:
-        raise CorruptIndexError(f"cannot read the documents of the index at {index_dir} ({err}); {hint}") from None
+    with ThreadPoolExecutor(1) as pool:
+        checksums = pool.submit(_files, gen)
+        try:
+            value, error = read(), None
+        except (OSError, ValueError, TypeError, KeyError) as err:
+            value, error = None, err
+        if checksums.result() != manifest.files:
+            raise CorruptIndexError(f"the index files at {gen} do not match their manifest checksums; {hint}")
+    if error is not None:
+        raise CorruptIndexError(f"cannot read the index at {index_dir} ({error}); {hint}") from None
+    return value
 
 
 def load_index(index_dir: str | Path) -> Index:
@@ -333,16 +359,19 @@ def load_index(index_dir: str | Path) -> Index:
             f"the index at {index_dir} was built with {manifest.embedding_model} ({manifest.dimension}-d), "
             f"but docqa embeds questions with {MODEL_NAME} ({DIMENSION}-d); vectors of two models cannot be compared; {hint}"
         )
-    documents = _documents_at(index_dir, gen, manifest)
+
+    def read_tables():
+        by_id = {d.doc_id: d for d in _read_documents(gen)}
+        passages = PassageTable(_read_json(gen / "passages.json"), {d: doc.text for d, doc in by_id.items()})
+        return by_id, passages, np.asarray(_read_json(gen / "sentence_rows.json"), dtype=np.int64)
+
+    by_id, passages, rows = _checked_read(index_dir, gen, manifest, read_tables)
     try:
-        by_id = {d.doc_id: d for d in documents}
-        passages = PassageTable(json.loads((gen / "passages.json").read_text(encoding="utf-8")), {d: doc.text for d, doc in by_id.items()})
         dense = faiss.read_index(str(gen / "dense.faiss"))
         configure(dense, manifest.dense)
         large = manifest.dense.kind != "flat"  # its sentence vectors and BM25 arrays stay on disk, read as searched
         bm25 = BM25Index.load(gen / "bm25", mmap=large)
         sentences = np.load(gen / "sentences.npy", allow_pickle=False, mmap_mode="r" if large else None)
-        rows = np.asarray(json.loads((gen / "sentence_rows.json").read_text(encoding="utf-8")), dtype=np.int64)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as err:
         raise CorruptIndexError(f"cannot read the index at {index_dir} ({err}); {hint}") from None
     consistent = (
