@@ -332,7 +332,7 @@ def _checked_read(index_dir: Path, gen: Path, manifest: Manifest, read: Callable
         checksums = pool.submit(_files, gen)
         try:
             value, error = read(), None
-        except (OSError, ValueError, TypeError, KeyError) as err:
+        except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError) as err:
             value, error = None, err
         if checksums.result() != manifest.files:
             raise CorruptIndexError(f"the index files at {gen} do not match their manifest checksums; {hint}")
