@@ -105,7 +105,8 @@ class MiniLMEmbeddings(Embeddings):
         take, failed = threading.Lock(), threading.Event()
 
         def embed_batches(bar: tqdm) -> None:
-            """Embed the next batch not yet taken until none is left; stop early once any stream failed."""
+            """Embed the next batch not yet taken until none is left; stop early once any stream failed
+            (the others then stop after their batch)."""
             try:
                 while not failed.is_set():
                     if cancel is not None and cancel.is_set():
@@ -121,9 +122,11 @@ class MiniLMEmbeddings(Embeddings):
                 raise
 
         bar = tqdm(total=len(planned), desc="embedding", unit="batch", disable=not progress)
-        with bar, ThreadPoolExecutor(streams) as pool:
-            for stream in [pool.submit(embed_batches, bar) for _ in range(streams)]:
-                stream.result()
+        with bar, ThreadPoolExecutor(max(1, streams - 1)) as pool:
+            helpers = [pool.submit(embed_batches, bar) for _ in range(streams - 1)]
+            embed_batches(bar)  # this thread embeds too, so that Ctrl-C stops the build after one batch
+            for helper in helpers:
+                helper.result()
         return vectors
 
     def encode_query(self, text: str) -> np.ndarray:

@@ -75,6 +75,20 @@ def test_each_row_is_its_own_texts_vector_whichever_stream_embedded_it():
     assert np.abs(streamed - one_at_a_time).max() < 1e-6
 
 
+def test_a_build_cancelled_while_several_streams_embed_stops_them_all():
+    import threading
+
+    from index.embeddings import MiniLMEmbeddings
+    from index.errors import BuildCancelledError
+
+    model = MiniLMEmbeddings(batch_tokens=32, threads=2)
+    model.encode(["warm up"], int8=True)
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    with pytest.raises(BuildCancelledError, match="cancelled"):
+        model.encode([f"{STORY} {i}" for i in range(400)], cancel=cancel, int8=True)
+
+
 def test_a_cancelled_build_writes_nothing(tmp_path):
     import threading
 
