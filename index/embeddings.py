@@ -91,9 +91,9 @@ class MiniLMEmbeddings(Embeddings):
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        # int8 builds embed one batch per core at once, each on one thread: 1 MB in 29.5 and 27.2 s against 31.4
-        # and 33.9 s for one batch at a time over both cores; fp32 builds, 46.0 and 42.7 s against 43.9 and
-        # 46.9 s, gained nothing so and keep to the one fp32 session (`python -m bench.index_bench`, AMD EPYC, AVX2)
+        # int8 builds embed one batch per core at once, each on one thread: 1 MB in 29.4, 29.7 and 30.1 s against
+        # 33.0, 32.1 and 36.5 s for one batch at a time over both cores (`python -m bench.index_bench`, AMD EPYC,
+        # AVX2). fp32, tried so ad hoc, was no faster within this machine's drift, and keeps its one session.
         if int8:
             session, streams = self.int8_document_session, self.threads or len(os.sched_getaffinity(0))
         else:
