@@ -99,18 +99,25 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
 
 def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
     """Rejoin lines into paragraphs, across pages too. A paragraph ends before a line set further
-    below its predecessor than lines usually are, or indented from the usual left edge, and after a
-    line much shorter than a full one (a justified or ragged paragraph fills all its lines but the
-    last). A line ending in a hyphen before a lower-case word is joined to it without the hyphen."""
+    below its predecessor than lines usually are, or indented from the usual left edge, after a line
+    much shorter than a full one (a justified or ragged paragraph fills all its lines but the last),
+    and at a page that ends a line or more above where pages usually end, on a sentence's end, before
+    a page that does not open in lower case (the next paragraph did not fit below it). A line ending
+    in a hyphen before a lower-case word is joined to it without the hyphen."""
     lines = [line for page in pages for line in page]
     full = _quantile([len(line.text) for line in lines], 0.75)
     step = _quantile([a.y - b.y for page in pages for a, b in pairwise(page) if a.y > b.y], 0.5)
     left = _quantile([line.x for line in lines], 0.5)
+    bottom = _quantile([page[-1].y for page in pages if page and page[-1].height], 0.1)  # where full pages end
     paragraphs: list[str] = []
     current = ""
     done = 0  # where the next paragraph starts: the finished ones with their separators
     starts: list[int] = []
-    for page in pages:
+    for number, page in enumerate(pages):
+        if current and _ends_short(pages[number - 1], page, bottom, step):
+            paragraphs.append(current)
+            done += len(current) + 2
+            current = ""
         starts.append(done + len(current) + 1 if current else done)  # where the page's first line will go
         for i, line in enumerate(page):
             if current and i and _starts_paragraph(page[i - 1], line, step, left):
@@ -134,6 +141,14 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
         paragraphs.append(current)
     text = "\n\n".join(paragraphs)
     return text, tuple(min(s, len(text)) for s in starts)
+
+
+def _ends_short(before: list[Line], page: list[Line], bottom: float, step: float) -> bool:
+    """Whether the page `before` ends its last paragraph: its last line stops a line or more above
+    `bottom` on a sentence's end, and `page` does not go on in lower case. Lines without a place never do."""
+    if not (before and page and before[-1].height and step):
+        return False
+    return before[-1].y >= bottom + 0.9 * step and bool(_SENTENCE_END.search(before[-1].text)) and not page[0].text[:1].islower()
 
 
 def _starts_paragraph(before: Line, line: Line, step: float, left: float) -> bool:

@@ -176,3 +176,22 @@ def test_bad_files_get_one_clear_error():
             document_from_bytes(data, name)
     assert document_from_bytes(good_pdf, "good.pdf").text.startswith("The Harbour Museum of Valmora opened in 1987")
     assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
+
+
+def test_a_pdf_page_that_ends_early_on_a_sentence_ends_its_paragraph():
+    """A full last line gives no sign that a paragraph ended; a page that stops a line or more above
+    where pages end does (the next paragraph did not fit), unless the next page goes on in lower case."""
+    from index.pdf_text import Line, join_pages
+
+    def page(first: str, last: str, lines: int) -> list[Line]:
+        """A page of full-width lines (60 characters), 15 points apart from y=120 down, ending in `last`."""
+        texts = [(first + " words" * 12)[:60]] + ["filler" + " words" * 11] * (lines - 2) + [("words " * 10)[: 59 - len(last)] + " " + last]
+        return [Line(t, 72, 120 - 15 * i, 12) for i, t in enumerate(texts)]
+
+    to_the_bottom = page("The first paragraph runs", "on past the page end", 5)  # its last line at y=60
+    early = page("and ends on the next page", "a line above the bottom.", 3)  # ends at y=90
+    text, _ = join_pages([to_the_bottom, early, page("A new paragraph opens", "the third page", 5), to_the_bottom])
+    assert [p[:18] for p in text.split("\n\n")] == ["The first paragrap", "A new paragraph op"]
+    assert "above the bottom. A new" not in text and "page end and ends on" in text
+    text, _ = join_pages([to_the_bottom, early, page("and a lower-case line goes on", "in the same paragraph", 5), to_the_bottom])
+    assert len(text.split("\n\n")) == 1
