@@ -64,9 +64,14 @@ class Int8OneBatchAtATime:
         return vectors
 
 
-def build_rows(emb: MiniLMEmbeddings, rounds: int) -> None:
-    """Time the 1 MB build three ways, alternating, `rounds` times."""
-    doc = Document("news-1mb.txt", one_megabyte_of_news())
+def sentences_to_embed(doc: Document) -> list[str]:
+    """The sentences a build of `doc` embeds: each sentence of each passage, once (passages overlap)."""
+    spans = (span for p in split_passages(doc.doc_id, doc.text) for span in sentence_spans(doc.text, p.start, p.end))
+    return [doc.text[a:b] for a, b in dict.fromkeys(spans)]
+
+
+def build_rows(emb: MiniLMEmbeddings, doc: Document, encodings: list, rounds: int) -> None:
+    """Time the 1 MB build three ways, alternating, `rounds` times; `encodings` are its sentences' tokens."""
     mb = len(doc.text.encode()) / 1e6
     cores = len(os.sched_getaffinity(0))
     before = Int8OneBatchAtATime(emb, cores)
@@ -78,10 +83,8 @@ def build_rows(emb: MiniLMEmbeddings, rounds: int) -> None:
         (f"int8 and approximate, {cores} batches at once on 1 thread each (docqa)", emb, 0),
         (f"int8 and approximate, one batch at a time on {cores} threads", before, 0),
     ]
-    spans = [(a, b) for p in split_passages(doc.doc_id, doc.text) for a, b in sentence_spans(doc.text, p.start, p.end)]
-    sentences = [doc.text[a:b] for a, b in dict.fromkeys(spans)]
-    tokens = sum(len(e.ids) for e in emb.document_tokenizer.encode_batch(sentences))
-    print(f"build 1 MB ({mb * 1e6:,.0f} bytes; {len(sentences):,} sentences of {tokens:,} tokens to embed), {rounds} alternating rounds:")
+    tokens = sum(len(e.ids) for e in encodings)
+    print(f"build 1 MB ({mb * 1e6:,.0f} bytes; {len(encodings):,} sentences of {tokens:,} tokens to embed), {rounds} alternating rounds:")
     for r in range(rounds):
         for label, encoder, ann_min_passages in runs if r % 2 == 0 else runs[::-1]:
             with tempfile.TemporaryDirectory() as tmp:
@@ -91,9 +94,10 @@ def build_rows(emb: MiniLMEmbeddings, rounds: int) -> None:
             print(f"  round {r + 1}  {label:65s} {took:5.1f} s  {took / mb:5.1f} s/MB  {n / took:4.0f} passages/s")
 
 
-def where_the_time_goes(doc: Document, emb: MiniLMEmbeddings, batches: int = 60) -> None:
+def where_the_time_goes(emb: MiniLMEmbeddings, encodings: list, batches: int = 60) -> None:
     """Each kind of ONNX Runtime node's share of the kernel time, and the encoder's throughput in
-    multiply-adds of its matrix products, embedding batches of the 1 MB's first 600 passages on one thread."""
+    multiply-adds of its matrix products, embedding `batches` of the 1 MB's batches, spread over short
+    and long sentences alike, on one thread."""
     import collections
     import json
 
@@ -102,16 +106,13 @@ def where_the_time_goes(doc: Document, emb: MiniLMEmbeddings, batches: int = 60)
     from index.embeddings import _model_path
     from index.onnx_cache import cached_onnx
 
-    texts = [doc.text[a:b] for p in split_passages(doc.doc_id, doc.text)[:600] for a, b in sentence_spans(doc.text, p.start, p.end)]
-    encodings = emb.document_tokenizer.encode_batch(texts)
-    feeds = [_padded([encodings[i].ids for i in batch]) for batch in _token_batches([len(e.ids) for e in encodings], emb.batch_tokens)][
-        :batches
-    ]
+    planned = _token_batches([len(e.ids) for e in encodings], emb.batch_tokens)
+    feeds = [_padded([encodings[i].ids for i in batch]) for batch in planned[:: max(1, len(planned) // batches)]]
     tokens = sum(int(f["attention_mask"].sum()) for f in feeds)
     config = json.loads((_model_path() / "config.json").read_text())
     hidden, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
     macs_per_token = layers * (4 * hidden * hidden + 2 * hidden * inner)  # Q, K, V, output; the feed-forward pair
-    print(f"where the time goes, {len(feeds)} batches spread over the 1 MB's first 600 passages ({tokens:,} tokens), one thread:")
+    print(f"where the time goes, {len(feeds)} of the 1 MB's {len(planned)} batches, short and long ({tokens:,} tokens), one thread:")
     for int8 in (False, True):
         with tempfile.TemporaryDirectory() as tmp:
             options = ort.SessionOptions()
@@ -140,8 +141,10 @@ def main() -> None:
     t = time.perf_counter()
     emb.encode(["warm up"])
     print(f"embedding model load: {time.perf_counter() - t:.1f} s")
-    build_rows(emb, args.rounds)
-    where_the_time_goes(Document("news-1mb.txt", one_megabyte_of_news()), emb)
+    doc = Document("news-1mb.txt", one_megabyte_of_news())
+    encodings = emb.document_tokenizer.encode_batch(sentences_to_embed(doc))
+    build_rows(emb, doc, encodings, args.rounds)
+    where_the_time_goes(emb, encodings)
 
     with tempfile.TemporaryDirectory() as tmp:
         build_index([DEFAULT_DOCUMENT], tmp)
