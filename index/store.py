@@ -308,11 +308,7 @@ def read_documents(index_dir: str | Path) -> list[Document]:
     (so an index written by an older docqa can be rebuilt from its own documents)."""
     index_dir = Path(index_dir)
     gen = live_generation(index_dir)
-    return _documents_at(index_dir, gen, _manifest_at(index_dir, gen))
-
-
-def _documents_at(index_dir: Path, gen: Path, manifest: Manifest) -> list[Document]:
-    return _checked_read(index_dir, gen, manifest, lambda: _read_documents(gen))
+    return _checked_read(index_dir, gen, _manifest_at(index_dir, gen), lambda: _read_documents(gen))
 
 
 def _read_documents(gen: Path) -> list[Document]:
