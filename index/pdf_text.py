@@ -113,17 +113,20 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
     current = ""
     done = 0  # where the next paragraph starts: the finished ones with their separators
     starts: list[int] = []
+
+    def end_paragraph() -> None:
+        nonlocal current, done
+        paragraphs.append(current)
+        done += len(current) + 2
+        current = ""
+
     for number, page in enumerate(pages):
         if current and _ends_short(pages[number - 1], page, bottom, step):
-            paragraphs.append(current)
-            done += len(current) + 2
-            current = ""
+            end_paragraph()
         starts.append(done + len(current) + 1 if current else done)  # where the page's first line will go
         for i, line in enumerate(page):
             if current and i and _starts_paragraph(page[i - 1], line, step, left):
-                paragraphs.append(current)
-                done += len(current) + 2
-                current = ""
+                end_paragraph()
             text = _SOFT_HYPHENS.sub("", line.text)
             if not current:
                 current = text
@@ -134,9 +137,7 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
             else:
                 current += " " + text
             if len(text) < 0.8 * full and (_SENTENCE_END.search(text) or len(text) < 0.6 * full):
-                paragraphs.append(current)
-                done += len(current) + 2
-                current = ""
+                end_paragraph()
     if current:
         paragraphs.append(current)
     text = "\n\n".join(paragraphs)
