@@ -50,12 +50,14 @@ class Span:
 @dataclass(frozen=True)
 class Calibration:
     """P(the best span is a right answer) = sigmoid(scale * margin + bias); answer when >= threshold.
-    Fitted on dev with its answerable questions weighted `answerable_weight` to 1 (qa.training.calibrate)."""
+    Fitted on dev with its answerable questions weighted `answerable_weight` to 1, the threshold
+    refusing at most `max_refused` percent of them when set (qa.training.calibrate)."""
 
     scale: float = 1.0
     bias: float = 0.0
     threshold: float = 0.5
     answerable_weight: float = 1.0
+    max_refused: float | None = None
 
     def probability(self, margin: float) -> float:
         z = self.scale * margin + self.bias

@@ -57,6 +57,22 @@ def test_weighting_the_answerable_questions_lowers_the_bar():
     assert weighted.calibration.probability(0.0) > plain.calibration.probability(0.0)
 
 
+def test_a_refusal_cap_keeps_the_best_threshold_within_it():
+    margins = [-4.0, -3.0, -2.5, -2.0, -1.0, 1.0, 2.0, 3.5, 4.0, -2.8, -2.2]
+    labels = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+    free = calibrate(_examples(labels), _readings(margins), answerable_weight=1)
+    capped = calibrate(_examples(labels), _readings(margins), answerable_weight=1, max_refused=20)
+    none = calibrate(_examples(labels), _readings(margins), answerable_weight=1, max_refused=0)
+    assert (free.refused_count, capped.refused_count, none.refused_count) == (2, 1, 0)
+    assert capped.answerable == 6 and capped.calibration.max_refused == 20 and free.calibration.max_refused is None
+    assert none.weighted_f1 <= capped.weighted_f1 <= free.weighted_f1
+    # the capped threshold still refuses the unanswerable questions below it
+    assert capped.calibration.threshold > capped.calibration.probability(-2.5)
+    # a cap the free threshold already meets changes nothing
+    met = calibrate(_examples(labels), _readings(margins), answerable_weight=1, max_refused=100 * 2 / 6)
+    assert met.calibration.threshold == free.calibration.threshold
+
+
 def _examples(labels: list[int]) -> list[Example]:
     return [Example(str(i), "t", "q", "the answer", () if y == 0 else ("answer",), () if y == 0 else (4,)) for i, y in enumerate(labels)]
 

@@ -385,6 +385,10 @@ def reader_calibrate(
         float | None,
         typer.Option(help="weight of dev's answerable questions against its unanswerable ones (1: plain SQuAD 2.0 dev F1) [default: 4]"),
     ] = None,
+    max_refused: Annotated[
+        float | None,
+        typer.Option(help="the most answerable dev questions the threshold may refuse, in percent (default: no cap)", min=0, max=100),
+    ] = None,
 ) -> None:
     """Fit the no-answer probability and the threshold answer() uses on the dev part."""
     from qa.reader import Reader
@@ -395,11 +399,12 @@ def reader_calibrate(
     answerable_weight = ANSWERABLE_WEIGHT if answerable_weight is None else answerable_weight
     dev = load_part("dev")
     readings, _ = read_all(Reader.load(model, quantize=int8), dev)  # margins do not depend on the old calibration
-    fit = calibrate(dev, readings, answerable_weight)
+    fit = calibrate(dev, readings, answerable_weight, max_refused)
     (model / "calibration.json").write_text(json.dumps(asdict(fit.calibration), indent=1))
     typer.echo(
         f"{fit.calibration}\ndev ({len(dev)} questions): F1 {fit.f1:.2f}, weighted F1 {fit.weighted_f1:.2f} "
-        f"(answerable x{answerable_weight:g}), answerable questions refused {fit.refused:.1f}%"
+        f"(answerable x{answerable_weight:g}), answerable questions refused {fit.refused:.1f}% "
+        f"({fit.refused_count} of {fit.answerable})"
     )
 
 

@@ -7,6 +7,9 @@ this answer is right. Half of the dev questions are unanswerable, and adversaria
 questions people ask of a document are answerable. So both the logistic and the threshold weight
 dev's answerable questions ANSWERABLE_WEIGHT to 1: the probability is for questions asked as people
 ask them, and the threshold does not refuse answerable questions to catch SQuAD 2.0's traps.
+A cap on the share of answerable questions refused (`max_refused`) keeps a new reader's threshold
+from buying the unanswerable half with refusals: the rule for a candidate is "no more refusals than
+the shipped reader", then the best weighted F1.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ class DevFit:
     f1: float  # dev F1 at the threshold
     weighted_f1: float  # dev F1 with answerable questions weighted `answerable_weight` to 1: what the threshold maximises
     refused: float  # share of the answerable dev questions refused at the threshold
+    refused_count: int  # how many answerable dev questions that is
+    answerable: int  # answerable dev questions in all
 
 
 def fit_logistic(
@@ -54,9 +59,12 @@ def fit_logistic(
     return a / sd, b - a * mean / sd
 
 
-def calibrate(examples: Sequence[Example], readings: Sequence[Reading], answerable_weight: float = ANSWERABLE_WEIGHT) -> DevFit:
+def calibrate(
+    examples: Sequence[Example], readings: Sequence[Reading], answerable_weight: float = ANSWERABLE_WEIGHT, max_refused: float | None = None
+) -> DevFit:
     """The calibration fitted on these dev readings, answerable questions weighted `answerable_weight`
-    to 1 (1: plain SQuAD 2.0 dev F1), and its figures on dev."""
+    to 1 (1: plain SQuAD 2.0 dev F1), and its figures on dev. With `max_refused` (percent), the
+    threshold is the best among those that refuse at most that share of the answerable questions."""
     answerable = [0 if ex.is_impossible else 1 for ex in examples]
     weights = [answerable_weight if y else 1.0 for y in answerable]
     span_f1 = [score(r.spans[0].text, ex)[1] if r.spans else 0.0 for r, ex in zip(readings, examples, strict=True)]
@@ -65,20 +73,27 @@ def calibrate(examples: Sequence[Example], readings: Sequence[Reading], answerab
     probe = Calibration(scale, bias)
     probs = [probe.probability(r.margin) if math.isfinite(r.margin) else 0.0 for r in readings]
     null_f1 = [float(ex.is_impossible) for ex in examples]
-    # Answer when p >= t: sweep t over the observed probabilities and keep the best weighted F1.
+    n_answerable = sum(answerable)
+    most_refusals = math.inf if max_refused is None else max_refused / 100 * n_answerable + 1e-9
+    # Answer when p >= t: sweep t over the observed probabilities and keep the best weighted F1
+    # among the thresholds within the cap; the sweep ends answering everything, which is within any cap.
     order = sorted(range(len(readings)), key=lambda i: probs[i], reverse=True)
     total = sum(w * f for w, f in zip(weights, null_f1, strict=True))  # threshold above every p: always "no answer"
-    best_total, best_t = total, 1.0 + 1e-9
+    best_total, best_t = (total, 1.0 + 1e-9) if n_answerable <= most_refusals else (-math.inf, 1.0 + 1e-9)
+    refusals = n_answerable
     for i in order:
         total += weights[i] * (span_f1[i] - null_f1[i])
-        if total > best_total:
+        refusals -= answerable[i]
+        if total > best_total and refusals <= most_refusals:
             best_total, best_t = total, probs[i]
     answered = [p >= best_t for p in probs]
     f1 = sum(s if a else n for s, n, a in zip(span_f1, null_f1, answered, strict=True))
     asked = [a for a, y in zip(answered, answerable, strict=True) if y]
     return DevFit(
-        calibration=Calibration(scale, bias, best_t, answerable_weight),
+        calibration=Calibration(scale, bias, best_t, answerable_weight, max_refused),
         f1=100 * f1 / len(examples),
         weighted_f1=100 * best_total / sum(weights),
         refused=100 * asked.count(False) / len(asked) if asked else 0.0,
+        refused_count=asked.count(False),
+        answerable=n_answerable,
     )
