@@ -34,9 +34,13 @@ class DevFit:
     calibration: Calibration
     f1: float  # dev F1 at the threshold
     weighted_f1: float  # dev F1 with answerable questions weighted `answerable_weight` to 1: what the threshold maximises
-    refused: float  # share of the answerable dev questions refused at the threshold
-    refused_count: int  # how many answerable dev questions that is
+    refused_count: int  # answerable dev questions refused at the threshold
     answerable: int  # answerable dev questions in all
+
+    @property
+    def refused(self) -> float:
+        """The share (percent) of the answerable dev questions refused at the threshold."""
+        return 100 * self.refused_count / self.answerable if self.answerable else 0.0
 
 
 def fit_logistic(
@@ -79,7 +83,7 @@ def calibrate(
     # among the thresholds within the cap; the sweep ends answering everything, which is within any cap.
     order = sorted(range(len(readings)), key=lambda i: probs[i], reverse=True)
     total = sum(w * f for w, f in zip(weights, null_f1, strict=True))  # threshold above every p: always "no answer"
-    best_total, best_t = (total, 1.0 + 1e-9) if n_answerable <= most_refusals else (-math.inf, 1.0 + 1e-9)
+    best_total, best_t = (total if n_answerable <= most_refusals else -math.inf), 1.0 + 1e-9
     refusals = n_answerable
     for i in order:
         total += weights[i] * (span_f1[i] - null_f1[i])
@@ -88,12 +92,11 @@ def calibrate(
             best_total, best_t = total, probs[i]
     answered = [p >= best_t for p in probs]
     f1 = sum(s if a else n for s, n, a in zip(span_f1, null_f1, answered, strict=True))
-    asked = [a for a, y in zip(answered, answerable, strict=True) if y]
+    refused = sum(1 for a, y in zip(answered, answerable, strict=True) if y and not a)
     return DevFit(
         calibration=Calibration(scale, bias, best_t, answerable_weight, max_refused),
         f1=100 * f1 / len(examples),
         weighted_f1=100 * best_total / sum(weights),
-        refused=100 * asked.count(False) / len(asked) if asked else 0.0,
-        refused_count=asked.count(False),
+        refused_count=refused,
         answerable=n_answerable,
     )
