@@ -51,13 +51,15 @@ class Span:
 class Calibration:
     """P(the best span is a right answer) = sigmoid(scale * margin + bias); answer when >= threshold.
     Fitted on dev with its answerable questions weighted `answerable_weight` to 1, the threshold
-    refusing at most `max_refused` percent of them when set (qa.training.calibrate)."""
+    refusing at most `max_refused` percent of them when set (qa.training.calibrate); `refused` is the
+    percent it does refuse there, the cap a candidate to replace this reader is held to."""
 
     scale: float = 1.0
     bias: float = 0.0
     threshold: float = 0.5
     answerable_weight: float = 1.0
     max_refused: float | None = None
+    refused: float | None = None
 
     def probability(self, margin: float) -> float:
         z = self.scale * margin + self.bias

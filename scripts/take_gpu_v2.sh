@@ -13,10 +13,15 @@ mkdir -p "$BACK"
 cat "$FROM/summary.txt"
 rm -rf "$BACK/shipped"
 cp -r qa/reader_model "$BACK/shipped"
-shipped=$("$DOCQA" reader calibrate "$BACK/shipped" | tail -n 1)
-echo "shipped: $shipped"
-# its refusals as a share, at full precision: "(50 of 909)" -> 5.50055...
-cap=$(sed -n 's/.*(\([0-9]*\) of \([0-9]*\))$/\1 \2/p' <<<"$shipped" | "$PY" -c "r, n = map(int, input().split()); print(100 * r / n)")
+# refitted as it was fitted to ship: under its own cap, if it had one
+own_cap=$("$PY" -c "import json; print(json.load(open('$BACK/shipped/calibration.json')).get('max_refused') or '')")
+shipped=$("$DOCQA" reader calibrate "$BACK/shipped" ${own_cap:+--max-refused "$own_cap"} --json)
+# print the shipped reader's dev figures; its refusals as a share at full precision (50 of 909: 5.50055...) are the cap
+cap=$("$PY" -c '
+import json, sys
+f = json.loads(sys.argv[1])
+print("shipped: weighted F1 {weighted_f1:.2f}, F1 {f1:.2f}, answerable refused {refused:.1f}% ({refused_count} of {answerable})".format(**f), file=sys.stderr)
+print(repr(f["refused"]))' "$shipped")
 for manifest in "$FROM"/*.json; do
 	name=$(basename "$manifest" .json)
 	"$PY" scripts/reader_transfer.py unpack "$FROM" "$name" qa/reader_model "$BACK/$name"

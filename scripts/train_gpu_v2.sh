@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reader v2 on one lent GPU, in one device call: unpack the carried train data, tokenize it once,
 # train four runs side by side from the shipped reader on the whole train part, each ending on the
-# clock with its schedule complete and calibrated on dev, name the best on dev (answerable questions
-# weighted 4 to 1), and pack the best two for the trip back: eight files at most come back, and
+# clock with its schedule complete and calibrated on dev (answerable questions weighted 4 to 1, refusing
+# no more answerable dev questions than the shipped reader does), name the best there, and pack the
+# best two for the trip back: eight files at most come back, and
 # these are summary.txt, logs.txt and, per reader, NAME.json with its parts NAME.0 and NAME.1.
 #
 # Usage: scripts/train_gpu_v2.sh DATA OUT
@@ -40,8 +41,12 @@ limit=$((BUDGET - ($(date +%s) - start) - RESERVE))
 windows=$("$PY" -c "import numpy as np; print(len(np.load('$RUNS/windows.npz')['context_start']))")
 steps=$((EPOCHS * windows / BATCH))  # an upper bound: the clock ends each run first unless the GPU is fast
 log "each run: ${limit} s of steps, at most $steps steps of $BATCH windows"
+# The share of answerable dev questions the shipped reader refuses (its calibration.json) caps every run's threshold.
+cap=$("$PY" -c "import json; print(json.load(open('$INIT/calibration.json')).get('refused') or '')")
+log "threshold cap: ${cap:-none} % of the answerable dev questions refused"
 common=(--init-from "$INIT" --windows "$RUNS/windows.npz" --data-dir "$DATA" --device "$DEVICE" --batch-size "$BATCH"
-	--max-steps "$steps" --time-limit "$limit" --warmup 0.05 --eval-every 0 --checkpoint-every 100000 --unanswerable-repeat 5)
+	--max-steps "$steps" --time-limit "$limit" --warmup 0.05 --eval-every 0 --checkpoint-every 100000 --unanswerable-repeat 5
+	${cap:+--max-refused "$cap"})
 
 run() {
 	local name=$1

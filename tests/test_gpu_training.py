@@ -67,6 +67,9 @@ def test_the_gpu_training_call_runs_end_to_end_and_its_readers_come_back(tmp_pat
     assert run.returncode == 0, run.stdout + run.stderr
     summary = (out / "summary.txt").read_text()
     assert "best: " in summary and summary.count(": exit 0;") == 4
+    # every run's threshold refuses no more answerable dev questions than the shipped reader does
+    shipped_refused = json.loads((MODEL_DIR / "calibration.json").read_text())["refused"]
+    assert f"threshold cap: {shipped_refused!r} %" in summary
     files = sorted(f.name for f in out.iterdir())
     assert len(files) <= 8  # what a device call brings back
     ranking = (tmp_path / "runs" / "ranking").read_text().split()
@@ -77,5 +80,5 @@ def test_the_gpu_training_call_runs_end_to_end_and_its_readers_come_back(tmp_pat
         unpack = [sys.executable, "scripts/reader_transfer.py", "unpack", str(out), name, str(MODEL_DIR), str(dest)]
         subprocess.run(unpack, cwd=ROOT, check=True)
         reader = Reader.load(dest, quantize=False)
-        assert reader.calibration.answerable_weight == 4.0
+        assert reader.calibration.answerable_weight == 4.0 and reader.calibration.max_refused == shipped_refused
         assert reader.read("Who is the mayor of Valmora?", [PARAGRAPHS[3]], threshold=0).best.text == "Tomas Brevik"

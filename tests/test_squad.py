@@ -65,6 +65,8 @@ def test_a_refusal_cap_keeps_the_best_threshold_within_it():
     none = calibrate(_examples(labels), _readings(margins), answerable_weight=1, max_refused=0)
     assert (free.refused_count, capped.refused_count, none.refused_count) == (2, 1, 0)
     assert capped.answerable == 6 and capped.calibration.max_refused == 20 and free.calibration.max_refused is None
+    # what the fitted threshold refuses is recorded with it: the cap for the reader that would replace it
+    assert capped.calibration.refused == pytest.approx(100 / 6) and free.calibration.refused == pytest.approx(100 * 2 / 6)
     assert none.weighted_f1 <= capped.weighted_f1 <= free.weighted_f1
     # the capped threshold still refuses the unanswerable questions below it
     assert capped.calibration.threshold > capped.calibration.probability(-2.5)

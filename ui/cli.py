@@ -303,6 +303,10 @@ AnswerRemovedOpt = Annotated[
     float, typer.Option(help="share of answerable questions also shown, as unanswerable, without their answer's sentences")
 ]
 WorkersOpt = Annotated[int | None, typer.Option(help="processes that tokenize (default: one per core)")]
+MaxRefusedOpt = Annotated[
+    float | None,
+    typer.Option(help="the most answerable dev questions the threshold may refuse, in percent (default: no cap)", min=0, max=100),
+]
 
 
 @reader_app.command("prepare")
@@ -345,6 +349,7 @@ def reader_train(
     device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
     checkpoint_every: Annotated[int, typer.Option(help="steps between checkpoints")] = 100,
     eval_every: Annotated[int, typer.Option(help="steps between dev-sample evaluations (0: none)")] = 250,
+    max_refused: MaxRefusedOpt = None,
     data_dir: DataDirOpt = None,
     workers: WorkersOpt = None,
 ) -> None:
@@ -371,10 +376,22 @@ def reader_train(
         device=device,
         checkpoint_every=checkpoint_every,
         eval_every=eval_every,
+        max_refused=max_refused,
         data_dir=data_dir,
         workers=workers,
     )
     typer.echo(f"final model: {_guard(train, cfg)}")
+
+
+@reader_app.command("average")
+def reader_average(
+    folders: Annotated[list[Path], typer.Argument(help="two or more reader folders of one model, e.g. two ends of a training path")],
+    out: Annotated[Path, typer.Option(help="folder for the averaged reader (replaced if it exists)")],
+) -> None:
+    """Average the weights of readers; calibrate the result with `docqa reader calibrate` before using it."""
+    from qa.training.average import average_readers
+
+    typer.echo(f"averaged {len(folders)} readers into {_guard(average_readers, folders, out)}")
 
 
 @reader_app.command("calibrate")
@@ -385,10 +402,8 @@ def reader_calibrate(
         float | None,
         typer.Option(help="weight of dev's answerable questions against its unanswerable ones (1: plain SQuAD 2.0 dev F1) [default: 4]"),
     ] = None,
-    max_refused: Annotated[
-        float | None,
-        typer.Option(help="the most answerable dev questions the threshold may refuse, in percent (default: no cap)", min=0, max=100),
-    ] = None,
+    max_refused: MaxRefusedOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the fit as JSON: the calibration and its dev figures")] = False,
 ) -> None:
     """Fit the no-answer probability and the threshold answer() uses on the dev part."""
     from qa.reader import Reader
@@ -401,6 +416,9 @@ def reader_calibrate(
     readings, _ = read_all(Reader.load(model, quantize=int8), dev)  # margins do not depend on the old calibration
     fit = calibrate(dev, readings, answerable_weight, max_refused)
     (model / "calibration.json").write_text(json.dumps(asdict(fit.calibration), indent=1))
+    if as_json:
+        typer.echo(json.dumps({**asdict(fit), "refused": fit.refused, "questions": len(dev)}))
+        return
     typer.echo(
         f"{fit.calibration}\ndev ({len(dev)} questions): F1 {fit.f1:.2f}, weighted F1 {fit.weighted_f1:.2f} "
         f"(answerable x{answerable_weight:g}), answerable questions refused {fit.refused:.1f}% "

@@ -40,7 +40,7 @@ class DevFit:
     @property
     def refused(self) -> float:
         """The share (percent) of the answerable dev questions refused at the threshold."""
-        return 100 * self.refused_count / self.answerable if self.answerable else 0.0
+        return self.calibration.refused
 
 
 def fit_logistic(
@@ -93,8 +93,9 @@ def calibrate(
     answered = [p >= best_t for p in probs]
     f1 = sum(s if a else n for s, n, a in zip(span_f1, null_f1, answered, strict=True))
     refused = sum(1 for a, y in zip(answered, answerable, strict=True) if y and not a)
+    share = 100 * refused / n_answerable if n_answerable else 0.0
     return DevFit(
-        calibration=Calibration(scale, bias, best_t, answerable_weight, max_refused),
+        calibration=Calibration(scale, bias, best_t, answerable_weight, max_refused, share),
         f1=100 * f1 / len(examples),
         weighted_f1=100 * best_total / sum(weights),
         refused_count=refused,

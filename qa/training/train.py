@@ -58,6 +58,7 @@ class TrainConfig:
     checkpoint_every: int = 100
     eval_every: int = 250  # steps between dev-sample evaluations; 0: none
     eval_sample: int = 300
+    max_refused: float | None = None  # the final calibration's cap: percent of answerable dev questions refused (None: no cap)
     threads: int | None = None
     workers: int | None = None  # processes that tokenize (default: one per core)
     device: str = "auto"  # "auto": the GPU when torch sees one, else the CPU
@@ -370,7 +371,7 @@ def train(cfg: TrainConfig) -> Path:
             metrics_log.write(json.dumps({"step": step, "dev_sample": asdict(figures)}) + "\n")
             metrics_log.flush()
     model.eval()
-    fit = calibrate(dev, read_all(reader, dev)[0])
+    fit = calibrate(dev, read_all(reader, dev)[0], max_refused=cfg.max_refused)
     log.info(
         "dev F1 %.2f, weighted %.2f, %.1f%% of answerable refused, on %d questions at P(right) >= %.3f (%s encoder, fp32)",
         fit.f1,
