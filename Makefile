@@ -9,6 +9,8 @@ SQUAD := ../shared/data/squad
 CHROMIUM := /usr/bin/chromium
 GPU_PY ?= python3
 OUT ?= runs/v2/out
+# what stage 5's and stage 6's runs of `make train` share: the whole train part's windows, prepared once
+STAGE5 := --windows runs/reader5/windows.npz --eval-every 0 --unanswerable-repeat 5 --ambiguous drop
 
 .PHONY: install run test lint format bench bench-scale eval eval-e2e examples browser train train-gpu gpu-payload train-gpu-v2 take-gpu-v2 screenshot clean
 
@@ -92,18 +94,14 @@ train: install
 		--learning-rate 1e-4 --warmup 0.05 --unanswerable-repeat 5 --other-paragraph 0.3 --seed 16 \
 		--checkpoint-every 1000 --eval-every 1500
 	$(DOCQA) reader prepare --out runs/reader5/windows.npz --other-paragraph 0.3 --answer-removed 0.3
-	$(DOCQA) reader train --out runs/reader5a --init-from runs/reader4/final --windows runs/reader5/windows.npz \
-		--max-steps 1068 --learning-rate 1e-4 --warmup 0.05 --eval-every 0 --unanswerable-repeat 5 \
-		--ambiguous drop --other-paragraph 0.3 --answer-removed 0.3 --seed 21
-	$(DOCQA) reader train --out runs/reader5b --init-from runs/reader5a/final --windows runs/reader5/windows.npz \
-		--max-steps 1264 --learning-rate 1e-4 --warmup 0.05 --eval-every 0 --unanswerable-repeat 5 \
-		--ambiguous drop --other-paragraph 0.15 --answer-removed 0.15 --seed 23
-	$(DOCQA) reader train --out runs/reader5c --init-from runs/reader5b/final --windows runs/reader5/windows.npz \
-		--max-steps 680 --learning-rate 5e-5 --warmup 0.03 --eval-every 0 --unanswerable-repeat 5 \
-		--ambiguous drop --other-paragraph 0.15 --answer-removed 0.15 --seed 29
-	$(DOCQA) reader train --out runs/reader6a --init-from runs/reader5c/final --windows runs/reader5/windows.npz \
-		--max-steps 938 --learning-rate 5e-5 --warmup 0.03 --eval-every 0 --unanswerable-repeat 5 \
-		--ambiguous drop --other-paragraph 0.15 --answer-removed 0.15 --seed 31
+	$(DOCQA) reader train --out runs/reader5a --init-from runs/reader4/final $(STAGE5) --max-steps 1068 \
+		--learning-rate 1e-4 --warmup 0.05 --other-paragraph 0.3 --answer-removed 0.3 --seed 21
+	$(DOCQA) reader train --out runs/reader5b --init-from runs/reader5a/final $(STAGE5) --max-steps 1264 \
+		--learning-rate 1e-4 --warmup 0.05 --other-paragraph 0.15 --answer-removed 0.15 --seed 23
+	$(DOCQA) reader train --out runs/reader5c --init-from runs/reader5b/final $(STAGE5) --max-steps 680 \
+		--learning-rate 5e-5 --warmup 0.03 --other-paragraph 0.15 --answer-removed 0.15 --seed 29
+	$(DOCQA) reader train --out runs/reader6a --init-from runs/reader5c/final $(STAGE5) --max-steps 938 \
+		--learning-rate 5e-5 --warmup 0.03 --other-paragraph 0.15 --answer-removed 0.15 --seed 31
 	$(DOCQA) reader average runs/reader5c/final runs/reader6a/final --out runs/reader6
 	$(DOCQA) reader calibrate runs/reader6 --max-refused 3.4103410341034104
 

@@ -20,8 +20,9 @@ shipped=$("$DOCQA" reader calibrate "$BACK/shipped" ${own_cap:+--max-refused "$o
 cap=$("$PY" -c '
 import json, sys
 f = json.loads(sys.argv[1])
-print("shipped: weighted F1 {weighted_f1:.2f}, F1 {f1:.2f}, answerable refused {refused:.1f}% ({refused_count} of {answerable})".format(**f), file=sys.stderr)
-print(repr(f["refused"]))' "$shipped")
+share = f["calibration"]["refused"]
+print("shipped: weighted F1 {weighted_f1:.2f}, F1 {f1:.2f}, answerable refused {share:.1f}% ({refused_count} of {answerable})".format(share=share, **f), file=sys.stderr)
+print(repr(share))' "$shipped")
 for manifest in "$FROM"/*.json; do
 	name=$(basename "$manifest" .json)
 	"$PY" scripts/reader_transfer.py unpack "$FROM" "$name" qa/reader_model "$BACK/$name"

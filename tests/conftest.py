@@ -31,6 +31,7 @@ The mayor of Valmora, Tomas Brevik, refused to meet the harbour union leader, Ag
 
 Entry to the museum is free on Sundays, and the café on the top floor serves fish soup.
 """
+STORY_PARAGRAPHS = [p.strip() for p in STORY.split("\n\n") if p.strip()]
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ from safetensors.numpy import load_file, save_file
 
 from qa.reader import MODEL_DIR, Reader
 from qa.training.average import WEIGHTS, average_readers
-from tests.conftest import STORY
+from tests.conftest import STORY_PARAGRAPHS
 
-PARAGRAPH = [p.strip() for p in STORY.split("\n\n") if p.strip()][3]
+PARAGRAPH = STORY_PARAGRAPHS[3]
 
 
 def test_the_average_is_the_mean_of_each_tensor_and_still_reads(tmp_path):

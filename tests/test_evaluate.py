@@ -4,9 +4,7 @@ answerable question is traced to the paragraph it came from (real models, texts 
 from qa.training.e2e import evaluate_end_to_end
 from qa.training.evaluate import FROM_GOLD, FROM_OTHER_READ, FROM_OTHER_UNREAD, NO_ANSWER, Source
 from qa.training.squad import Example
-from tests.conftest import STORY
-
-PARAGRAPHS = [p.strip() for p in STORY.split("\n\n") if p.strip()]
+from tests.conftest import STORY_PARAGRAPHS as PARAGRAPHS
 
 
 def _example(qid: str, question: str, paragraph: int, answer: str = "") -> Example:

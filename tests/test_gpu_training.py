@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 from qa.reader import MODEL_DIR, Reader
-from tests.conftest import STORY
+from tests.conftest import STORY_PARAGRAPHS as PARAGRAPHS
 
 ROOT = Path(__file__).resolve().parents[1]
-PARAGRAPHS = [p.strip() for p in STORY.split("\n\n") if p.strip()]
 QUESTIONS = [  # (paragraph, question, answer or "" when the paragraph does not say)
     (0, "When did the Harbour Museum open?", "1987"),
     (0, "What was the building before?", "a former grain warehouse"),

@@ -417,7 +417,7 @@ def reader_calibrate(
     fit = calibrate(dev, readings, answerable_weight, max_refused)
     (model / "calibration.json").write_text(json.dumps(asdict(fit.calibration), indent=1))
     if as_json:
-        typer.echo(json.dumps({**asdict(fit), "refused": fit.refused, "questions": len(dev)}))
+        typer.echo(json.dumps({**asdict(fit), "questions": len(dev)}))
         return
     typer.echo(
         f"{fit.calibration}\ndev ({len(dev)} questions): F1 {fit.f1:.2f}, weighted F1 {fit.weighted_f1:.2f} "
