@@ -16,7 +16,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import numpy as np
 from safetensors.numpy import load, load_file, save, save_file
 
 PART_BYTES = 15 * 2**20
@@ -25,7 +24,8 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 def pack(final: Path, init: Path, out: Path, name: str) -> None:
     tensors, base = load_file(str(final / "model.safetensors")), load_file(str(init / "model.safetensors"))
-    kept = {k: v for k, v in tensors.items() if k not in base or not np.array_equal(v, base[k])}
+    # byte for byte (np.array_equal takes -0.0 for 0.0): unpack checks the omitted tensors by their SHA-256
+    kept = {k: v for k, v in tensors.items() if k not in base or v.dtype != base[k].dtype or v.tobytes() != base[k].tobytes()}
     blob = save(kept)
     out.mkdir(parents=True, exist_ok=True)
     parts = []

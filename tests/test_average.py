@@ -25,7 +25,8 @@ def test_the_average_is_the_mean_of_each_tensor_and_still_reads(tmp_path):
     shipped, mean = load_file(MODEL_DIR / WEIGHTS), load_file(out / WEIGHTS)
     assert set(mean) == set(shipped)
     assert np.allclose(mean["qa_outputs.bias"].astype(np.float32), shipped["qa_outputs.bias"].astype(np.float32) + 1, atol=1e-2)
-    assert all(np.array_equal(mean[k], shipped[k]) for k in shipped if k != "qa_outputs.bias")
+    # byte for byte, -0.0 included: a GPU run's transfer leaves out tensors equal to the shipped reader's by their SHA-256
+    assert all(mean[k].tobytes() == shipped[k].tobytes() for k in shipped if k != "qa_outputs.bias")
     assert (out / "calibration.json").read_text() == (MODEL_DIR / "calibration.json").read_text()
     reader = Reader.load(out, quantize=False)
     assert reader.read("Who is the mayor of Valmora?", [PARAGRAPH], threshold=0).best.text == "Tomas Brevik"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from functools import reduce
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,9 @@ def average_readers(folders: Sequence[Path], out: Path) -> Path:
     for folder, state in zip(folders[1:], states[1:], strict=True):
         if set(state) != names or any(state[k].shape != states[0][k].shape for k in names):
             raise ValueError(f"{folder} is not the same model as {folders[0]}: its tensors differ")
-    mean = {k: (sum(s[k].astype(np.float32) for s in states) / len(states)).astype(states[0][k].dtype) for k in sorted(names)}
+    # summed from the first tensor: sum() and np.mean start from 0, and 0 + -0.0 is +0.0, so a tensor equal in
+    # every reader (the frozen word embeddings) would not come out byte for byte the same
+    mean = {k: (reduce(np.add, (s[k].astype(np.float32) for s in states)) / len(states)).astype(states[0][k].dtype) for k in sorted(names)}
     shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(folders[0], out)
     save_file(mean, str(out / WEIGHTS))
