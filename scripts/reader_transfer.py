@@ -24,8 +24,7 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 def pack(final: Path, init: Path, out: Path, name: str) -> None:
     tensors, base = load_file(str(final / "model.safetensors")), load_file(str(init / "model.safetensors"))
-    # byte for byte (np.array_equal takes -0.0 for 0.0): unpack checks the omitted tensors by their SHA-256
-    kept = {k: v for k, v in tensors.items() if k not in base or v.dtype != base[k].dtype or v.tobytes() != base[k].tobytes()}
+    kept = {k: v for k, v in tensors.items() if k not in base or not _identical(v, base[k])}
     blob = save(kept)
     out.mkdir(parents=True, exist_ok=True)
     parts = []
@@ -43,6 +42,12 @@ def pack(final: Path, init: Path, out: Path, name: str) -> None:
     }
     (out / f"{name}.json").write_text(json.dumps(manifest, indent=1))
     print(f"{name}: {len(kept)} of {len(tensors)} tensors, {len(blob) / 2**20:.1f} MiB in {len(parts)} parts")
+
+
+def _identical(a, b) -> bool:
+    """Same dtype, shape and bytes (np.array_equal takes -0.0 for 0.0): unpack checks what pack leaves
+    out by SHA-256 and restores it in the starting reader's shape."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
 
 
 def unpack(folder: Path, name: str, init: Path, dest: Path) -> None:
