@@ -188,7 +188,9 @@ def test_training_resumes_from_its_checkpoint_and_ends_calibrated(tmp_path, capl
     assert reader.read("Where does the ferry go?", [EXAMPLES[3].context], threshold=0).best.text == "Skarn"
 
 
-def test_a_run_with_a_time_limit_ends_on_the_clock_from_prepared_windows(windows, tmp_path):
+def test_a_bf16_run_with_a_time_limit_ends_on_the_clock_from_prepared_windows_keeping_fp32_weights(windows, tmp_path):
+    from safetensors.numpy import load_file
+
     from qa.training.train import train
 
     data = _squad_dir(tmp_path, EXAMPLES[:3], [EXAMPLES[3]])
@@ -205,8 +207,12 @@ def test_a_run_with_a_time_limit_ends_on_the_clock_from_prepared_windows(windows
         other_paragraph=0.5,
         eval_every=0,
         device="cpu",
+        bf16=True,
     )
     assert (train(cfg) / "model.safetensors").exists()
+    # autocast computes in bf16 but the weights it trains stay fp32
+    weights = load_file(tmp_path / "run" / "checkpoint" / "model.safetensors")
+    assert {w.dtype for w in weights.values()} == {np.dtype(np.float32)}
     last = json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[-1])
     assert 0 < last["step"] < 10_000 and last["elapsed"] >= 2.0
     assert {"dev_f1", "dev_weighted_f1", "dev_refused"} <= last.keys()

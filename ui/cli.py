@@ -347,6 +347,9 @@ def reader_train(
     other_paragraph: OtherParagraphOpt = 0.0,
     answer_removed: AnswerRemovedOpt = 0.0,
     device: Annotated[str, typer.Option(help="auto (a GPU when torch sees one), cpu, cuda or cuda:N")] = "auto",
+    bf16: Annotated[
+        bool | None, typer.Option("--bf16/--fp32", help="steps under bf16 autocast (default: on a GPU only; a CPU with AMX gains too)")
+    ] = None,
     checkpoint_every: Annotated[int, typer.Option(help="steps between checkpoints")] = 100,
     eval_every: Annotated[int, typer.Option(help="steps between dev-sample evaluations (0: none)")] = 250,
     max_refused: MaxRefusedOpt = None,
@@ -374,6 +377,7 @@ def reader_train(
         other_paragraph=other_paragraph,
         answer_removed=answer_removed,
         device=device,
+        bf16=bf16,
         checkpoint_every=checkpoint_every,
         eval_every=eval_every,
         max_refused=max_refused,

@@ -6,9 +6,9 @@ hold several candidate spans (an answer whose start was guessed among its occurr
 then the log of their summed probability, so the model may put its weight on any of them. The run is
 seeded and resumable: every `checkpoint_every` steps the model and optimizer go to safetensors and
 the step to JSON (no pickle), and a restarted run carries on from the last checkpoint. On a GPU the
-steps run under bf16 autocast. The learning rate follows the run's progress, by steps or by the
-clock (`time_limit`), whichever is further, so a run on a machine of unknown speed ends on time with
-its schedule complete. The run ends by fitting the no-answer calibration on the whole dev part.
+steps run under bf16 autocast, on the CPU when asked (`bf16`). The learning rate follows the run's
+progress, by steps or by the clock (`time_limit`), whichever is further, so a run on a machine of
+unknown speed ends on time with its schedule complete. The run ends by fitting the no-answer calibration on the whole dev part.
 """
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ class TrainConfig:
     threads: int | None = None
     workers: int | None = None  # processes that tokenize (default: one per core)
     device: str = "auto"  # "auto": the GPU when torch sees one, else the CPU
+    bf16: bool | None = None  # steps under bf16 autocast (None: on a GPU only; the shipped CPU stages ran in fp32)
 
 
 @dataclass(frozen=True)
@@ -313,8 +314,8 @@ def train(cfg: TrainConfig) -> Path:
     model, tokenizer = _torch_reader(model_dir)
     model.to(device)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)  # 12M of 22M params: keep them
-    # bf16 autocast on a GPU; on the CPU the shipped stages ran in fp32 and still do
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else contextlib.nullcontext()
+    bf16 = device.type == "cuda" if cfg.bf16 is None else cfg.bf16
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
     reader = Reader(TorchSpans(model), tokenizer.backend_tokenizer)  # reads dev with the weights as they train
 
     tw = load_windows(cfg, model_dir / "tokenizer.json")
