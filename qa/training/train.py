@@ -8,7 +8,8 @@ seeded and resumable: every `checkpoint_every` steps the model and optimizer go 
 the step to JSON (no pickle), and a restarted run carries on from the last checkpoint. On a GPU the
 steps run under bf16 autocast, on the CPU when asked (`bf16`). The learning rate follows the run's
 progress, by steps or by the clock (`time_limit`), whichever is further, so a run on a machine of
-unknown speed ends on time with its schedule complete. The run ends by fitting the no-answer calibration on the whole dev part.
+unknown speed ends on time with its schedule complete. The run ends by fitting the no-answer
+calibration on the whole dev part.
 """
 
 from __future__ import annotations
