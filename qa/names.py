@@ -11,7 +11,14 @@ import re
 import string
 from itertools import takewhile
 
-_TITLES = {"mr", "mrs", "ms", "dr", "president", "prime", "minister", "secretary", "general", "sir", "lord", "mr.", "mrs.", "ms.", "dr."}
+# Words of a title or office that can stand capitalised before a name ("Secretary of State John Kerry"):
+# never part of the name itself. Words that are also common surnames (King, Bishop, Major) are left out.
+_TITLES = {
+    *("mr", "mrs", "ms", "miss", "dr", "sir", "dame", "lord", "lady", "mr.", "mrs.", "ms.", "dr.", "prof", "professor"),
+    *("president", "vice", "prime", "minister", "premier", "chancellor", "secretary", "state", "foreign", "general"),
+    *("senator", "governor", "mayor", "ambassador", "envoy", "commissioner", "chairman", "chairwoman", "director"),
+    *("queen", "prince", "princess", "chief", "deputy", "captain", "colonel", "lieutenant", "sergeant", "admiral"),
+}
 _LINKS = {"the", "a", "an", "of", "and", "for", "in", "on", "at", "to", "by", "from", "with"}
 _NAME = r"(?:[A-Z][\w'\u2019-]+)"
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
@@ -46,7 +53,8 @@ def full_name(document: str, answer: str) -> str:
     surname = core[-1]
     best = " ".join(core)
     for m in re.finditer(rf"((?:{_NAME}\s+){{1,2}}){re.escape(surname)}\b", document):
-        candidate = [w for w in m.group(0).split() if w.lower() not in _TITLES]
+        # the name is what follows the last title word: "State John Kerry" -> "John Kerry"
+        candidate = list(takewhile(lambda w: w.lower() not in _TITLES, reversed(m.group(0).split())))[::-1]
         if len(" ".join(candidate)) > len(best) and all(_capitalised(w) for w in candidate):
             best = " ".join(candidate)
     return best if best != " ".join(core) or len(core) < len(words) else ""

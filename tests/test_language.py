@@ -43,6 +43,9 @@ def test_names_behind_surnames_and_roles():
     assert name_behind(ARTICLE, "former president Barack Obama") == "Barack Obama"
     assert name_behind(ARTICLE, "the Bank of England") == ""
     assert name_behind(ARTICLE, "US Secretary of State John Kerry") == ""
+    assert name_behind(ARTICLE, "John Kerry") == ""  # not "State John Kerry"
+    assert name_behind(ARTICLE, "Kerry") == "John Kerry"
+    assert name_behind("Prime Minister John Major spoke. Mr Major left.", "Mr Major") == "John Major"
     end = ARTICLE.index("Ukrainian counterpart") + len("Ukrainian")
     assert counterpart_name(ARTICLE, "Ukrainian", end, "Russia's foreign minister") == "Andriy Deshchitsya"
     assert counterpart_name(ARTICLE, "his Ukrainian counterpart", end + 12, "Russia's foreign minister") == "Andriy Deshchitsya"
