@@ -11,7 +11,7 @@ from index.build import ensure_default_index
 from index.embeddings import shared_embeddings
 from index.store import live_generation, load_index
 from qa.followup import resolve
-from qa.names import counterpart_name, name_behind, same_entity
+from qa.names import counterpart_name, name_behind, possessor_start, same_entity
 from qa.pipeline import DEFAULT_TOP_K, Context, Found, Pipeline
 from qa.reader import shared_reader
 from qa.relations import Relation, parse_relation
@@ -86,8 +86,17 @@ def _read(found: Found) -> list[Slice]:
     return [Slice(c.doc_id, c.start, c.end) for c in found.contexts]
 
 
+def _phrase(pipeline: Pipeline, evidence: Evidence) -> str:
+    """The evidence's span with the possessor before it ("Russia's foreign minister")."""
+    document = pipeline.index.documents[evidence.doc_id].text
+    return document[possessor_start(document, evidence.start) : evidence.end]
+
+
 def _name(pipeline: Pipeline, evidence: Evidence, text: str) -> str:
-    return name_behind(pipeline.index.documents[evidence.doc_id].text, text)
+    """The name behind an answer, looked up with its possessor first, which says whose role it is."""
+    document = pipeline.index.documents[evidence.doc_id].text
+    phrase = _phrase(pipeline, evidence)
+    return (phrase != text and name_behind(document, phrase)) or name_behind(document, text)
 
 
 def _single_answer(pipeline: Pipeline, question: str, resolved: str, top_k: int) -> Answer:
@@ -127,9 +136,11 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
     reads that sentence alone, and the subject is its best span ending before the verb (a span of
     the first reading can run back over a clause, "Moscow and Washington are at odds and Russia's
     foreign minister"). The object is the best span after the verb in the same sentence, from the
-    first reading or, failing that, by asking "<subject> refused to meet whom?" of the rest of the
-    sentence. None when the first reading finds no answer or either side is missing. The score is the
-    lower probability of the readings that gave the two sides.
+    first reading or, failing that, by asking "<subject> refused to meet whom?" of the sentence, with
+    the subject as the sentence words it (a name it does not hold, or the clause alone, leaves the
+    reader little to go on). None when the first reading finds no answer or either side is missing.
+    The score is the lower of the two sides' probabilities: the reading's, or for an object that is
+    not the second reading's best span, that span's share of it.
     """
     found = pipeline.run(resolved, top_k)
     if not found.reading.answerable:
@@ -170,11 +181,10 @@ def _relation_answer(pipeline: Pipeline, question: str, resolved: str, relation:
 
     objects = after_verb(located)
     object_p = found.reading.p_answer
-    if not objects:  # read just the rest of the subject's sentence, after the verb
-        rest = Context(subject_ev.doc_id, verb_end, subject_ev.sentence_end, document[verb_end : subject_ev.sentence_end])
-        second = pipeline.read(relation.object_question(subject_text), [rest])
+    if not objects:  # ask for the object alone, of the whole sentence, naming the subject as it is written there
+        second = pipeline.read(relation.object_question(_phrase(pipeline, subject_ev)), [sentence])
         objects = after_verb([(s, pipeline.evidence(second, s)) for s in second.reading.spans])
-        object_p = second.reading.p_answer
+        object_p = objects[0][0].score if objects else 0.0
     if not objects:
         return None
     object_span, object_ev = objects[0]

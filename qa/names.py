@@ -100,6 +100,17 @@ def name_behind(document: str, answer: str) -> str:
     return full_name(document, answer) or name_for_role(document, answer) or name_in_description(answer)
 
 
+_POSSESSOR = re.compile(r"\b[A-Z][\w-]*['\u2019]s\s+$")
+
+
+def possessor_start(document: str, start: int) -> int:
+    """Where the phrase starting at `start` begins once the possessor right before it is taken in:
+    "foreign minister" after "Russia's " starts at "Russia's". The reader's length penalty often
+    leaves the possessor out, though it says whose minister is meant."""
+    m = _POSSESSOR.search(document, max(0, start - 40), start)
+    return m.start() if m else start
+
+
 def counterpart_name(document: str, answer: str, end: int, subject: str) -> str:
     """ "his Ukrainian counterpart" of "Russia's foreign minister" is the Ukrainian foreign minister: name them.
 

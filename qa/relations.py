@@ -2,7 +2,7 @@
 
 An extractive reader returns one span, so qa.answer reads the question once and anchors on the verb
 in the evidence sentence: the subject is a span before the verb, the object a span after it; when
-the first reading has no object, it asks "<subject> refused to meet whom?" of the rest of the sentence.
+the first reading has no object, it asks "<subject> refused to meet whom?" of that sentence.
 """
 
 from __future__ import annotations

@@ -36,6 +36,21 @@ def test_relation_question_names_both_sides_in_order(story_index):
     assert [e.role for e in result.evidence] == ["subject", "object"]
 
 
+TALKS = (
+    "Freedonian Foreign Minister Anna Berg opened the talks in Geneva on Monday.\n\n"
+    "Sylvanian Foreign Minister Karl Dorn arrived a day late, after a storm closed the airport.\n\n"
+    "On Wednesday, Sylvania's foreign minister refused to sign the water treaty, and the talks ended without a deal."
+)
+
+
+def test_a_role_is_named_by_its_possessor_not_by_the_first_holder_of_the_title(tmp_path):
+    build_index([TALKS], tmp_path)
+    single = answer("Who refused to sign the water treaty?", index=tmp_path)
+    assert single.text == "Sylvania's foreign minister" and single.name == "Karl Dorn"
+    relation = answer("Who refused to sign what?", index=tmp_path)
+    assert relation.parts == ["Karl Dorn", "water treaty"]  # the reader's span is "foreign minister"
+
+
 def test_follow_up_resolves_the_pronoun(story_index):
     first = answer("Who is the leader of the harbour union?", index=story_index)
     assert first.text == "Agnes Holt"

@@ -2,7 +2,7 @@
 
 from index.build import DEFAULT_DOCUMENT
 from qa.followup import resolve
-from qa.names import counterpart_name, name_behind
+from qa.names import counterpart_name, name_behind, possessor_start
 from qa.relations import parse_relation
 
 ARTICLE = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
@@ -50,3 +50,10 @@ def test_names_behind_surnames_and_roles():
     assert counterpart_name(ARTICLE, "Ukrainian", end, "Russia's foreign minister") == "Andriy Deshchitsya"
     assert counterpart_name(ARTICLE, "his Ukrainian counterpart", end + 12, "Russia's foreign minister") == "Andriy Deshchitsya"
     assert counterpart_name(ARTICLE, "Ukrainian", end, "Sergei Lavrov") == ""
+
+
+def test_a_span_takes_in_the_possessor_before_it():
+    text = "Moscow and Washington are at odds and Russia\u2019s foreign minister refused"
+    assert text[possessor_start(text, text.index("foreign")) :].startswith("Russia\u2019s foreign minister")
+    assert possessor_start(text, text.index("Washington")) == text.index("Washington")  # "and" is no possessor
+    assert possessor_start("the minister's aide", 15) == 15  # a lower-case word: not a named possessor
