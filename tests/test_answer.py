@@ -194,6 +194,20 @@ def test_questions_about_what_a_text_never_mentions_are_refused(tmp_path):
         assert answer(check["answerable"][0][0], index=folder).text.endswith(check["answerable"][0][1])
 
 
+def test_the_article_questions_accept_only_answers_the_article_holds():
+    """bench.article_bench's accepted answers are spans of the default article, as an extractive reader gives them."""
+    import json
+
+    from bench.article_bench import DATA
+    from index.build import DEFAULT_DOCUMENT
+
+    article = " ".join(DEFAULT_DOCUMENT.read_text(encoding="utf-8").split())
+    rows = json.loads(DATA.read_text(encoding="utf-8"))["questions"]
+    assert len(rows) == 30
+    missing = [gold for _, accepted in rows for gold in accepted if gold not in article]
+    assert missing == []
+
+
 def test_runners_up_are_other_candidates_not_pieces_of_the_answer(article_index):
     from qa.names import same_entity
 
