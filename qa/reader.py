@@ -270,12 +270,20 @@ _shared_lock = threading.Lock()
 
 
 def shared_reader() -> Reader:
-    """The shipped reader, loaded once per process: int8 unless `$DOCQA_READER` says fp32."""
+    """The reader `answer()` uses, loaded once per process: the shipped one, or the folder
+    `$DOCQA_READER_DIR` names (one of your own, from `docqa reader train` and `reader calibrate`);
+    int8 unless `$DOCQA_READER` says fp32."""
     global _shared
     with _shared_lock:
         if _shared is None:
             precision = os.environ.get("DOCQA_READER", "int8").strip().lower()
             if precision not in ("int8", "fp32"):
                 raise ValueError(f"DOCQA_READER must be int8 or fp32, not {precision!r}")
-            _shared = Reader.load(quantize=precision == "int8")
+            folder = os.environ.get("DOCQA_READER_DIR", "").strip()
+            if folder and not (Path(folder).expanduser() / "calibration.json").is_file():
+                raise ValueError(
+                    f"DOCQA_READER_DIR={folder!r} is not a calibrated reader folder: it needs model.safetensors"
+                    " and calibration.json (`docqa reader calibrate DIR`)"
+                )
+            _shared = Reader.load(Path(folder).expanduser() if folder else None, quantize=precision == "int8")
         return _shared

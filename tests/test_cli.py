@@ -69,6 +69,7 @@ def test_no_answer_exits_zero_and_says_so(story_index):
         ("index", "build", str(ROOT / "README.md"), "--index", str(ROOT / "pyproject.toml")),  # a file, not a folder
         ("index", "build", str(ROOT / "README.md"), "--index", str(ROOT / "docs")),  # a folder of other files
         ("chat", "--index", "/nonexistent/index"),
+        ("eval", str(ROOT / "README.md"), "--end-to-end", "--threshold", "0.5"),  # answer() keeps its own threshold
     ],
 )
 def test_bad_input_exits_2_with_a_message(args):

@@ -159,3 +159,25 @@ def test_reader_precision_setting_is_checked(monkeypatch):
     monkeypatch.setenv("DOCQA_READER", "fp16")
     with pytest.raises(ValueError, match="int8 or fp32"):
         qa.reader.shared_reader()
+
+
+def test_answer_can_use_a_reader_folder_of_your_own(monkeypatch, tmp_path):
+    """`$DOCQA_READER_DIR` names the reader answer() loads; a folder that is not a calibrated reader is refused."""
+    import json
+    import shutil
+
+    import qa.reader
+
+    monkeypatch.setattr(qa.reader, "_shared", None)
+    monkeypatch.setenv("DOCQA_READER_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match="not a calibrated reader folder"):
+        qa.reader.shared_reader()
+
+    own = tmp_path / "own-reader"
+    shutil.copytree(qa.reader.MODEL_DIR, own)
+    calibration = json.loads((own / "calibration.json").read_text()) | {"threshold": 0.9}
+    (own / "calibration.json").write_text(json.dumps(calibration))
+    monkeypatch.setenv("DOCQA_READER_DIR", str(own))
+    reader = qa.reader.shared_reader()
+    assert reader.calibration.threshold == 0.9
+    assert reader.read("Who founded the mill?", ["The mill was founded by Ada Lusk in 1901."], threshold=0).best.text == "Ada Lusk"

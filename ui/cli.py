@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -262,12 +263,20 @@ def evaluate_cmd(
     from qa.training.evaluate import NO_ANSWER, evaluate
     from qa.training.squad import load_examples
 
+    if end_to_end and threshold is not None:
+        _fail("--threshold is for the reader alone; end to end, answer() answers at its reader's own threshold")
     examples = _guard(load_examples, file, part)
     examples = examples[:limit] if limit else examples
     if not examples:
         _fail(f"no questions in {file}" + (f" for part {part}" if part else ""))
     if end_to_end:
         from qa.training.e2e import evaluate_end_to_end
+
+        # answer() takes its reader from the environment (qa.reader.shared_reader)
+        if model is not None:
+            os.environ["DOCQA_READER_DIR"] = str(model)
+        if not int8:
+            os.environ["DOCQA_READER"] = "fp32"
 
         figures = evaluate_end_to_end(examples)
     else:
