@@ -279,11 +279,12 @@ def shared_reader() -> Reader:
             precision = os.environ.get("DOCQA_READER", "int8").strip().lower()
             if precision not in ("int8", "fp32"):
                 raise ValueError(f"DOCQA_READER must be int8 or fp32, not {precision!r}")
-            folder = os.environ.get("DOCQA_READER_DIR", "").strip()
-            if folder and not (Path(folder).expanduser() / "calibration.json").is_file():
+            name = os.environ.get("DOCQA_READER_DIR", "").strip()
+            folder = Path(name).expanduser() if name else None
+            if folder and not (folder / "calibration.json").is_file():
                 raise ValueError(
-                    f"DOCQA_READER_DIR={folder!r} is not a calibrated reader folder: it needs model.safetensors"
+                    f"DOCQA_READER_DIR={name!r} is not a calibrated reader folder: it needs model.safetensors"
                     " and calibration.json (`docqa reader calibrate DIR`)"
                 )
-            _shared = Reader.load(Path(folder).expanduser() if folder else None, quantize=precision == "int8")
+            _shared = Reader.load(folder, quantize=precision == "int8")
         return _shared

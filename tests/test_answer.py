@@ -196,13 +196,11 @@ def test_questions_about_what_a_text_never_mentions_are_refused(tmp_path):
 
 def test_the_article_questions_accept_only_answers_the_article_holds():
     """bench.article_bench's accepted answers are spans of the default article, as an extractive reader gives them."""
-    import json
-
-    from bench.article_bench import DATA
+    from bench.article_bench import load_questions
     from index.build import DEFAULT_DOCUMENT
 
     article = " ".join(DEFAULT_DOCUMENT.read_text(encoding="utf-8").split())
-    rows = json.loads(DATA.read_text(encoding="utf-8"))["questions"]
+    rows = load_questions()
     assert len(rows) == 30
     missing = [gold for _, accepted in rows for gold in accepted if gold not in article]
     assert missing == []
