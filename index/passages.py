@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from index.sentences import sentence_spans
+from index.sentences import PARAGRAPH_BREAK, sentence_spans
 
 MAX_CHARS = 1000  # a passage of this size fits one reader window (256 tokens) with its question
 OVERLAP_SENTENCES = 1
-
-_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class Passage:
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each blank-line separated paragraph, trimmed; empty ones dropped."""
     spans, begin = [], 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
+    for match in PARAGRAPH_BREAK.finditer(text):
         spans.append((begin, match.start()))
         begin = match.end()
     spans.append((begin, len(text)))

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")  # what separates paragraphs in a document
 # A sentence ends at . ! or ? (optionally followed by closing quotes or brackets) then white space,
 # unless the word before the dot is a known abbreviation or a single initial, or the next word
 # starts in lower case.
@@ -19,8 +20,19 @@ _ABBREVIATIONS = {
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences of text[start:end], trimmed of surrounding white space."""
+    """(start, end) offsets of the sentences of text[start:end], trimmed of surrounding white space.
+    A sentence never runs across a blank line: a heading, a list item or a code block ends there."""
     end = len(text) if end is None else end
+    spans = []
+    begin = start
+    for match in PARAGRAPH_BREAK.finditer(text, start, end):
+        spans.extend(_sentences(text, begin, match.start()))
+        begin = match.end()
+    return spans + _sentences(text, begin, end)
+
+
+def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """sentence_spans within one paragraph."""
     spans = []
     begin = start
     for match in _END.finditer(text, start, end):

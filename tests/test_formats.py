@@ -15,9 +15,9 @@ import pytest
 from bench.sample_documents import HEADER, paragraphs, pdf_safe, write_docx, write_html, write_pdf
 from index import build_index
 from index.build import DEFAULT_DOCUMENT
-from index.docx_text import table_rows
 from index.errors import DocumentError
 from index.formats import SUFFIXES, document_from_bytes, read_document
+from index.tables import table_rows
 from qa import answer
 from tests.conftest import STORY
 
@@ -80,6 +80,55 @@ def test_a_word_table_is_read_row_by_row_under_its_header(tmp_path):
     assert table_rows([["", "Bergen"], ["Oslo", "Tromso"]]) == ["Bergen.", "Oslo; Tromso."]  # no header: a first row with a gap
     build_index([tmp_path / "museum.docx"], tmp_path / "ix")
     assert answer("When did the museum buy the Little Wren?", index=tmp_path / "ix").text == "2019"
+
+
+HAND_WRAPPED_PAGE = b"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Valmora</title></head><body>
+<nav><a href="/">Home</a> <a href="/visit">Visit</a></nav>
+<main><article>
+<h1>The Harbour Museum of Valmora</h1>
+<p>The Harbour Museum of Valmora opened in 1987 in a former grain
+warehouse beside the <em>old docks</em>. Its founder, the marine engineer
+Ines Calder, donated her collection of ship models to the town.</p>
+<h2>Opening hours</h2>
+<ul>
+<li>Tuesday to Saturday, from 10 to 17.</li>
+<li>Sunday, from 12 to 16,<br>when entry is free.</li>
+</ul>
+<table><tr><th>Year</th><th>Event</th></tr><tr><td>2019</td><td>The museum bought
+the Little Wren</td></tr></table>
+<p>To find the tide tables, run:</p>
+<pre><code>valmora-tides --harbour north
+
+valmora-tides --month 7
+</code></pre>
+<p>Volunteers restored the tug over three winters, working in a shed
+that the harbour board lent them.</p>
+</article></main>
+<footer>Copyright Valmora Town Council</footer>
+</body></html>"""
+
+
+def test_a_hand_wrapped_web_page_keeps_its_paragraphs_and_blocks_apart(tmp_path):
+    """Line breaks in a page's source are spaces, not paragraph ends; headings, list items, table rows
+    and code blocks are blocks of their own, and no evidence sentence runs from one block into the next."""
+    doc = document_from_bytes(HAND_WRAPPED_PAGE, "museum.html")
+    assert doc.text.split("\n\n") == [
+        "The Harbour Museum of Valmora",
+        "The Harbour Museum of Valmora opened in 1987 in a former grain warehouse beside the old docks. Its "
+        "founder, the marine engineer Ines Calder, donated her collection of ship models to the town.",
+        "Opening hours",
+        "Tuesday to Saturday, from 10 to 17.",
+        "Sunday, from 12 to 16, when entry is free.",
+        "Year: 2019; Event: The museum bought the Little Wren.",
+        "To find the tide tables, run:",
+        "valmora-tides --harbour north\nvalmora-tides --month 7",
+        "Volunteers restored the tug over three winters, working in a shed that the harbour board lent them.",
+    ]
+    (tmp_path / "museum.html").write_bytes(HAND_WRAPPED_PAGE)
+    build_index([tmp_path / "museum.html"], tmp_path / "ix")
+    found = answer("Who lent the volunteers a shed?", index=tmp_path / "ix")
+    assert found.text.endswith("harbour board")
+    assert found.evidence[0].sentence == doc.text.split("\n\n")[-1]
 
 
 def test_a_pdf_loses_its_header_page_numbers_and_line_end_hyphens(article_files):

@@ -54,3 +54,11 @@ def test_sentences_respect_abbreviations():
     assert spans == ["Mr Lavrov left.", "Dr. Smith stayed in the U.S. for a week!", '"Who is that?" he asked.']
     start = text.index("Smith")
     assert text[slice(*sentence_at(text, start, start + 5))].startswith("Dr. Smith")
+
+
+def test_a_sentence_ends_at_a_blank_line():
+    text = "Opening hours\n\nSunday, from 12 to 16\n\nentry is free. The café serves fish soup."
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == ["Opening hours", "Sunday, from 12 to 16", "entry is free.", "The café serves fish soup."]
+    start = text.index("12")
+    assert text[slice(*sentence_at(text, start, start + 2))] == "Sunday, from 12 to 16"
