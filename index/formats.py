@@ -13,6 +13,7 @@ from index.documents import MAX_DOCUMENT_BYTES, Document, decode_text
 from index.docx_text import docx_text
 from index.errors import DocumentError
 from index.html_text import html_text
+from index.markdown_text import markdown_text
 from index.pdf_text import pdf_text
 
 MAX_FILE_BYTES = 50 * 2**20  # a PDF, Word or HTML file; the text taken from it is held to MAX_DOCUMENT_BYTES
@@ -52,7 +53,7 @@ def _is_text(data: bytes) -> bool:
 
 FORMATS = (
     Format("plain text", (".txt",), _is_text, _plain),
-    Format("Markdown", (".md", ".markdown"), _is_text, _plain),
+    Format("Markdown", (".md", ".markdown"), _is_text, markdown_text),
     Format("PDF", (".pdf",), _is_pdf, pdf_text),
     Format("Word", (".docx",), _is_zip, docx_text),
     Format("web page", (".html", ".htm"), _is_html, html_text),
@@ -73,13 +74,13 @@ def document_from_bytes(data: bytes, name: str) -> Document:
     """The Document of a file's bytes, read as its extension says; DocumentError for a file that is
     empty, too large, damaged, of another type than its extension, or without text."""
     fmt = format_of(name)
-    limit = MAX_DOCUMENT_BYTES if fmt.read is _plain else MAX_FILE_BYTES
+    limit = MAX_DOCUMENT_BYTES if fmt.looks_like is _is_text else MAX_FILE_BYTES
     if len(data) > limit:
         raise DocumentError(f"{name}: {len(data):,} bytes is over the {limit:,}-byte limit")
     if not data:
         raise DocumentError(f"{name}: the file is empty")
     if not fmt.looks_like(data):
-        actual = next((f.name for f in FORMATS if f.read is not _plain and f.looks_like(data)), None)
+        actual = next((f.name for f in FORMATS if f.looks_like is not _is_text and f.looks_like(data)), None)
         raise DocumentError(f"{name}: is not a {fmt.name} file" + (f" but a {actual} file; give it the right extension" if actual else ""))
     text, pages = fmt.read(data, name)
     text = decode_text(text.encode("utf-8"), name)  # the limits of plain text: size, some text at all

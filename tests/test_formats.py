@@ -131,6 +131,51 @@ def test_a_hand_wrapped_web_page_keeps_its_paragraphs_and_blocks_apart(tmp_path)
     assert found.evidence[0].sentence == doc.text.split("\n\n")[-1]
 
 
+MUSEUM_MARKDOWN = """\
+# The Harbour Museum of Valmora
+
+<!-- last checked by the town council -->
+
+The museum opened in 1987 in a former grain warehouse beside the **old docks**.
+Its founder, the marine engineer [Ines Calder](https://example.org/calder), donated
+her collection of ship models to the town.
+
+![The steam tug Little Wren in dry dock](wren.jpg)
+
+## Opening hours
+- Tuesday to Saturday, from 10 to 17.
+- Sunday, from 12 to 16, when entry is free.
+
+| Year | Event |
+|------|-------|
+| 2019 | The museum bought the `Little Wren` |
+
+```sh
+valmora-tides --harbour north
+```
+"""
+
+
+def test_a_markdown_file_reads_as_its_rendered_text(tmp_path):
+    """Markup is not text: no #, **, links' addresses, pipes or fences in what is indexed; a wrapped line
+    is a space; list items, table rows and code blocks are blocks of their own."""
+    doc = document_from_bytes(MUSEUM_MARKDOWN.encode(), "museum.md")
+    assert doc.text.split("\n\n") == [
+        "The Harbour Museum of Valmora",
+        "The museum opened in 1987 in a former grain warehouse beside the old docks. Its founder, the marine "
+        "engineer Ines Calder, donated her collection of ship models to the town.",
+        "The steam tug Little Wren in dry dock",
+        "Opening hours",
+        "Tuesday to Saturday, from 10 to 17.",
+        "Sunday, from 12 to 16, when entry is free.",
+        "Year: 2019; Event: The museum bought the Little Wren.",
+        "valmora-tides --harbour north",
+    ]
+    (tmp_path / "museum.md").write_text(MUSEUM_MARKDOWN, encoding="utf-8")
+    build_index([tmp_path / "museum.md"], tmp_path / "ix")
+    assert answer("Who donated the ship models?", index=tmp_path / "ix").text.endswith("Ines Calder")
+
+
 def test_a_pdf_loses_its_header_page_numbers_and_line_end_hyphens(article_files):
     import pypdfium2 as pdfium
 
@@ -216,6 +261,9 @@ def test_bad_files_get_one_clear_error():
         "fake.docx": (b"PK\x03\x04 not really a zip", "not a Word (.docx) file"),
         "bomb.docx": (_docx_bomb(), "expands to"),
         "menu.html": (b"<html><body><nav><a href='/'>Home</a></nav><script>var x = 1;</script></body></html>", "no readable text"),
+        "rules.md": (b"---\n\n***\n", "has no text to index"),
+        "notes.md": (b"caf\xe9 au lait", "is not UTF-8 text"),
+        "slides.md": (good_pdf, "is not a Markdown file but a PDF file"),
         "old.doc": (b"\xd0\xcf\x11\xe0", "docqa reads .txt"),
         "README": (b"text", "files without an extension"),
         "empty.pdf": (b"", "the file is empty"),
