@@ -15,6 +15,7 @@ from qa.names import counterpart_name, name_behind, possessor_start, same_entity
 from qa.pipeline import DEFAULT_TOP_K, Context, Found, Pipeline
 from qa.reader import shared_reader
 from qa.relations import Relation, parse_relation
+from qa.roles import role_reading
 from qa.types import Answer, Evidence, Slice
 
 MAX_QUESTION_CHARS = 1000
@@ -101,6 +102,7 @@ def _name(pipeline: Pipeline, evidence: Evidence, text: str) -> str:
 
 def _single_answer(pipeline: Pipeline, question: str, resolved: str, top_k: int) -> Answer:
     found = pipeline.run(resolved, top_k)
+    found = role_reading(pipeline, found, resolved) or found
     reading = found.reading
     if reading.best is None:
         closest = pipeline.evidence(found, reading.spans[0]) if reading.spans else None

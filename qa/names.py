@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterator
+from dataclasses import dataclass
 from itertools import takewhile
 
 # Words of a title or office that can stand capitalised before a name ("Secretary of State John Kerry"):
@@ -60,24 +62,41 @@ def full_name(document: str, answer: str) -> str:
     return best if best != " ".join(core) or len(core) < len(words) else ""
 
 
+@dataclass(frozen=True)
+class Mention:
+    """A name the document gives a role, "Russian Foreign Minister Sergei Lavrov": the word before the
+    role ("Russian"), and the name with its offsets in the document."""
+
+    before: str
+    name: str
+    start: int
+    end: int
+
+
+def role_mentions(document: str, role: str) -> Iterator[Mention]:
+    """Every "<word> <role> <Name>" of the document, the role matched in any case, in order."""
+    pattern = re.compile(rf"(\w+)?\s*(?i:{re.escape(role)})\s+((?:{_NAME}\s+)*{_NAME})")
+    for m in pattern.finditer(document):
+        if all(_capitalised(w) for w in m.group(2).split()):
+            yield Mention(m.group(1) or "", m.group(2), m.start(2), m.end(2))
+
+
+def qualifies(qualifier: str, word: str) -> bool:
+    """Whether a word before a role names the same place as a question's qualifier: "Russia's" and
+    "Russian" (their first five letters)."""
+    stem = re.sub(r"['\u2019]s$", "", qualifier)[:5].lower()
+    return bool(stem) and word.lower().startswith(stem)
+
+
 def name_for_role(document: str, answer: str) -> str:
     """For a role answer ("Russia's foreign minister"), the name the document gives that role."""
     words = answer.split()
     if len(words) < 2 or _capitalised(words[-1]):
         return ""
-    role = " ".join(words[-2:])
-    qualifier = re.sub(r"['\u2019]s$", "", words[0])[:5].lower() if len(words) > 2 else ""
-    pattern = re.compile(rf"(\w+)?\s*(?i:{re.escape(role)})\s+((?:{_NAME}\s+)*{_NAME})")
-    fallback = ""
-    for m in pattern.finditer(document):
-        name = m.group(2)
-        if not all(_capitalised(w) for w in name.split()):
-            continue
-        before = (m.group(1) or "").lower()
-        if qualifier and before.startswith(qualifier):
-            return name
-        fallback = fallback or name
-    return "" if qualifier else fallback
+    mentions = list(role_mentions(document, " ".join(words[-2:])))
+    if len(words) > 2:  # qualified: only a mention of the same place will do
+        return next((m.name for m in mentions if qualifies(words[0], m.before)), "")
+    return mentions[0].name if mentions else ""
 
 
 def name_in_description(answer: str) -> str:

@@ -65,6 +65,11 @@ def test_default_article(article_index):
     assert relation.text == "Sergei Lavrov -> Andriy Deshchitsya"
     assert "refused" in relation.evidence[0].sentence
     assert answer("Where will Kerry meet Lavrov tomorrow?").text == "Rome"
+    # the reader, handed the passages about "the Russian minister", takes Ukraine's; the document's
+    # "Russian Foreign Minister Sergei Lavrov" says who holds the role asked for
+    russia = answer("Who is Russia's foreign minister?")
+    assert russia.text == "Sergei Lavrov" and "Russian Foreign Minister Sergei Lavrov" in russia.evidence[0].sentence
+    assert answer("Who is Ukraine's foreign minister?").text == "Andriy Deshchitsya"
     assert "11bn" in answer("How much financial aid did the EU offer Ukraine?").text
     follow = answer("Where did he fly to?", history=[("Who is the UN special envoy?", "Robert Serry")])
     assert follow.resolved_question == "Where did Robert Serry fly to?"

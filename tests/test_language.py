@@ -2,8 +2,9 @@
 
 from index.build import DEFAULT_DOCUMENT
 from qa.followup import resolve
-from qa.names import counterpart_name, name_behind, possessor_start
+from qa.names import counterpart_name, name_behind, possessor_start, qualifies, role_mentions
 from qa.relations import parse_relation
+from qa.roles import role_asked
 
 ARTICLE = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
 
@@ -57,3 +58,17 @@ def test_a_span_takes_in_the_possessor_before_it():
     assert text[possessor_start(text, text.index("foreign")) :].startswith("Russia\u2019s foreign minister")
     assert possessor_start(text, text.index("Washington")) == text.index("Washington")  # "and" is no possessor
     assert possessor_start("the minister's aide", 15) == 15  # a lower-case word: not a named possessor
+
+
+def test_role_questions_name_a_qualified_role():
+    assert role_asked("Who is Russia's foreign minister?") == ("Russia", "foreign minister")
+    assert role_asked("Who was the Ukrainian Foreign Minister?") == ("Ukrainian", "Foreign Minister")
+    assert role_asked("Who is the US Secretary of State?") == ("US", "Secretary of State")
+    # a name, an unqualified role, or more than a role: not a role question
+    assert [role_asked(q) for q in ("Who is Mr Yanukovych?", "Who is the foreign minister?", "Who met Russia's foreign minister?")] == [
+        None
+    ] * 3
+    mentions = list(role_mentions(ARTICLE, "foreign minister"))
+    assert [(m.before, m.name) for m in mentions] == [("Russian", "Sergei Lavrov"), ("Ukrainian", "Andriy Deshchitsya")]
+    assert ARTICLE[mentions[0].start : mentions[0].end] == "Sergei Lavrov"
+    assert [qualifies("Russia's", m.before) for m in mentions] == [True, False]
