@@ -16,7 +16,7 @@ from index.documents import Document, as_document
 from index.embeddings import MODEL_NAME, Encoder, shared_embeddings
 from index.errors import DocqaError, DocumentError, IndexFolderError
 from index.home import docqa_home
-from index.passages import split_passages
+from index.passages import MIN_CHARS, split_passages
 from index.sentences import sentence_spans
 from index.store import CURRENT, FORMAT_VERSION, Index, Manifest, create_index, load_index, read_documents, read_manifest, save_index
 
@@ -93,8 +93,10 @@ def index_documents(
     reuse: Index | None = None,
     cancel: threading.Event | None = None,
     ann_min_passages: int = ANN_MIN_PASSAGES,
+    min_passage_chars: int = MIN_CHARS,
 ) -> Index:
-    """An in-memory index of `docs`: their passages, each with the vectors of its sentences.
+    """An in-memory index of `docs`: their passages (index.passages.split_passages with `min_passage_chars`),
+    each with the vectors of its sentences.
 
     Each sentence is embedded once (passages that overlap share it); sentences already embedded in
     `reuse`, at the same place with the same text, keep their vectors. From `ann_min_passages`
@@ -103,7 +105,7 @@ def index_documents(
     (`python -m bench.retrieval_bench --as-large`).
     """
     embeddings = embeddings or shared_embeddings()
-    passages = [p for d in docs for p in split_passages(d.doc_id, d.text)]
+    passages = [p for d in docs for p in split_passages(d.doc_id, d.text, min_chars=min_passage_chars)]
     texts = {d.doc_id: d.text for d in docs}
     per_passage = [[(p.doc_id, a, b, texts[p.doc_id][a:b]) for a, b in sentence_spans(texts[p.doc_id], p.start, p.end)] for p in passages]
     known = _sentence_vectors(reuse) if reuse is not None else {}
@@ -113,7 +115,7 @@ def index_documents(
     rows = [known[key] for keys in per_passage for key in keys]
     vectors = np.stack(rows) if rows else np.zeros((0, embeddings.dimension), np.float32)
     counts = [len(keys) for keys in per_passage]
-    return create_index(docs, passages, vectors, counts, ann_min_passages, "int8" if large else "fp32")
+    return create_index(docs, passages, vectors, counts, ann_min_passages, "int8" if large else "fp32", min_passage_chars)
 
 
 def _sentence_vectors(index: Index) -> dict[tuple[str, int, int, str], np.ndarray]:
@@ -178,10 +180,15 @@ def add_documents(
 
 def _same(manifest: Manifest, docs: list[Document]) -> bool:
     return (
-        manifest.format_version == FORMAT_VERSION
+        _current_split(manifest)
         and manifest.embedding_model == MODEL_NAME
         and [(d.doc_id, d.sha256) for d in manifest.documents] == [(d.doc_id, d.sha256) for d in docs]
     )
+
+
+def _current_split(manifest: Manifest) -> bool:
+    """Whether an index was written in this release's format and split into passages as it splits."""
+    return manifest.format_version == FORMAT_VERSION and manifest.min_passage_chars == MIN_CHARS
 
 
 def upgrade_index(index_dir: str | Path | None = None, *, progress: bool = False) -> BuildReport:
@@ -198,11 +205,11 @@ def reset_index(index_dir: str | Path | None = None, *, progress: bool = False) 
 
 def ensure_default_index(index_dir: str | Path | None = None) -> Path:
     """The default index folder: built from the bundled article on first use, and rebuilt from its
-    own documents when an older docqa wrote it in another format."""
+    own documents when an older docqa wrote it in another format or split it otherwise."""
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     current = _current(index_dir)
     if current is None:
         build_index([DEFAULT_DOCUMENT], index_dir)
-    elif current.format_version != FORMAT_VERSION:
+    elif not _current_split(current):
         upgrade_index(index_dir)
     return index_dir

@@ -38,7 +38,7 @@ from index.dense import ANN_MIN_PASSAGES, DenseSpec, build_dense, configure
 from index.documents import Document
 from index.embeddings import DIMENSION, MODEL_NAME
 from index.errors import CorruptIndexError, IndexNotFoundError, ModelMismatchError
-from index.passages import Passage, PassageTable
+from index.passages import MIN_CHARS, Passage, PassageTable
 
 T = TypeVar("T")
 FORMAT_VERSION = 2  # 2: sentence vectors
@@ -68,6 +68,7 @@ class Manifest:
     dense: DenseSpec = field(default_factory=DenseSpec)  # how FAISS holds the passage vectors (absent before: flat)
     sentence_dtype: str = "float32"  # float16 in large indexes
     embedding_precision: str = "fp32"  # of the documents' sentences: int8 in large indexes (questions are fp32)
+    min_passage_chars: int = 0  # index.passages.MIN_CHARS when built (absent before: 0, a passage per paragraph)
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
@@ -214,10 +215,12 @@ def create_index(
     sentence_counts: list[int],
     ann_min_passages: int = ANN_MIN_PASSAGES,
     embedding_precision: str = "fp32",
+    min_passage_chars: int = MIN_CHARS,
 ) -> Index:
     """An in-memory index over the given passages and the normalised vectors of their sentences
     (`sentence_counts[i]` rows for passage i, in passage order, embedded in `embedding_precision`);
-    approximate and fp16 from `ann_min_passages` passages on."""
+    approximate and fp16 from `ann_min_passages` passages on. `min_passage_chars` is recorded: the
+    `split_passages` setting the passages were made with."""
     if len(sentence_counts) != len(passages) or min(sentence_counts, default=1) < 1 or sum(sentence_counts) != len(sentence_vectors):
         raise ValueError("every passage needs at least one sentence vector, and the counts must add up to the vectors")
     sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=np.float32).reshape(-1, DIMENSION)
@@ -239,6 +242,7 @@ def create_index(
         dense=spec,
         sentence_dtype=str(sentence_vectors.dtype),
         embedding_precision=embedding_precision,
+        min_passage_chars=min_passage_chars,
     )
     bm25 = BM25Index.build([p.text for p in passages])
     table = PassageTable.of(passages, {d.doc_id: d.text for d in documents})

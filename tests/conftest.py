@@ -50,6 +50,19 @@ def story_index(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def story_paragraphs_index(tmp_path_factory) -> Path:
+    """STORY indexed with a passage per paragraph, as an index built before short paragraphs were
+    joined is (index.passages.MIN_CHARS 0): its short passages are widened when read."""
+    from index.build import index_documents
+    from index.documents import Document
+    from index.store import save_index
+
+    folder = tmp_path_factory.mktemp("story-paragraphs-index")
+    save_index(index_documents([Document("text-1", STORY)], min_passage_chars=0), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def article_index() -> Path:
     """The default index (built from the bundled article on first use)."""
     from index import ensure_default_index

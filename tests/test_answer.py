@@ -130,12 +130,12 @@ def test_concurrent_calls_are_safe(story_index):
     assert all(text == expected[q] for q, text in got) and len(got) == len(questions)
 
 
-def test_read_contexts_keep_their_best_retrieval_rank(story_index):
+def test_read_contexts_keep_their_best_retrieval_rank(story_paragraphs_index):
     """Short passages widen to their neighbours; merged slices keep the best rank of what they hold."""
     from qa.api import pipeline_for
     from qa.pipeline import contexts_for
 
-    index = pipeline_for(story_index).index
+    index = pipeline_for(story_paragraphs_index).index
     apart = contexts_for(index, [3, 0])  # paragraphs 2-4 (ranked first) and 0-1 (second), in document order
     assert [c.rank for c in apart] == [1, 0]
     merged = contexts_for(index, [3, 0, 1])  # paragraph 1 widens to 0-2 and joins both
@@ -163,12 +163,12 @@ def test_answering_imports_neither_torch_nor_transformers_nor_training(article_i
     assert out.stdout.splitlines() == ["Andriy Deshchitsya", "[]", "[]"]
 
 
-def test_a_sure_top_passage_is_read_alone(story_index):
+def test_a_sure_top_passage_is_read_alone(story_paragraphs_index):
     """The second passage is read only while the retriever is unsure: its top passage leads by < SURE_LEAD."""
     from qa.api import pipeline_for
     from qa.pipeline import SURE_LEAD, Pipeline
 
-    pipeline = pipeline_for(story_index)
+    pipeline = pipeline_for(story_paragraphs_index)
     always_two = Pipeline(pipeline.index, pipeline.reader, pipeline.retriever.embeddings, sure_lead=float("inf"))
 
     def reads(found, passage_index: int) -> bool:

@@ -19,8 +19,9 @@ from index import (
     load_index,
     read_document,
 )
-from index.build import DEFAULT_DOCUMENT, ensure_default_index
-from index.store import CURRENT, live_generation
+from index.build import DEFAULT_DOCUMENT, ensure_default_index, index_documents, upgrade_index
+from index.passages import MIN_CHARS
+from index.store import CURRENT, live_generation, save_index
 from tests.conftest import STORY
 
 SECOND = "Penguins live in the southern hemisphere. Emperor penguins breed during the Antarctic winter."
@@ -34,7 +35,8 @@ def test_round_trip_keeps_passages_vectors_and_search(story_index):
     doc = index.documents["text-1"].text
     assert doc == STORY
     assert all(doc[p.start : p.end] == p.text for p in index.passages)
-    assert index.dense.ntotal == len(index.passages) == index.manifest.passages == 5
+    assert index.dense.ntotal == len(index.passages) == index.manifest.passages == 2  # paragraphs joined up to MIN_CHARS, then the last
+    assert index.manifest.min_passage_chars == MIN_CHARS
     from index import shared_embeddings
 
     best, _ = index.dense_search(shared_embeddings().encode_query("How much did the steam tug cost?"), 3)[0]
@@ -244,6 +246,24 @@ def test_index_of_an_older_format_is_refused_and_the_default_one_rebuilt_from_it
     assert [(d.doc_id, d.text) for d in index.documents.values()] == [("harbour.txt", STORY)]
 
 
+def test_an_index_split_a_paragraph_a_passage_reads_on_and_is_rebuilt_by_upgrade(tmp_path):
+    """An index from before short paragraphs were joined (no min_passage_chars in its manifest) still
+    loads and answers; `docqa index upgrade` and the default index's start-up rebuild it as docqa splits now."""
+    save_index(index_documents([Document("harbour.txt", STORY)], min_passage_chars=0), tmp_path)
+    manifest_path = live_generation(tmp_path) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["min_passage_chars"]
+    manifest_path.write_text(json.dumps(manifest))
+    old = load_index(tmp_path)
+    assert (old.manifest.min_passage_chars, len(old.passages)) == (0, 5)
+    assert upgrade_index(tmp_path).changed
+    assert (load_index(tmp_path).manifest.min_passage_chars, len(load_index(tmp_path).passages)) == (MIN_CHARS, 2)
+    assert not upgrade_index(tmp_path).changed  # current now: a no-op
+    save_index(index_documents([Document("harbour.txt", STORY)], min_passage_chars=0), tmp_path)
+    ensure_default_index(tmp_path)
+    assert len(load_index(tmp_path).passages) == 2
+
+
 def test_a_passage_scores_its_best_sentence(story_index):
     import numpy as np
 
@@ -258,7 +278,7 @@ def test_a_passage_scores_its_best_sentence(story_index):
     assert "Oslo" in index.passages[best].text
     p = index.passages[best]
     sentences = [text[a:b] for a, b in sentence_spans(text, p.start, p.end)]
-    assert len(sentences) == 2 == len(index.sentences_of(best))
+    assert len(sentences) == len(index.sentences_of(best)) > 1
     assert score == pytest.approx(float((emb.encode(sentences) @ query).max()), abs=1e-5)
     # the passage vector in FAISS is the normalised mean of its sentence vectors
     mean = index.sentences_of(best).mean(axis=0)
@@ -288,5 +308,4 @@ def test_passage_at_finds_the_passage_holding_an_offset(story_index):
     for i, p in enumerate(index.passages):
         assert index.passage_at(p.doc_id, p.start) == i
         assert index.passage_at(p.doc_id, p.end - 1) == i
-    assert index.neighbours(0) == [0, 1]
-    assert index.neighbours(2) == [1, 2, 3]
+    assert index.neighbours(0) == [0, 1] == index.neighbours(1)

@@ -4,19 +4,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.build import DEFAULT_DOCUMENT
-from index.passages import MAX_CHARS, split_passages
+from index.passages import MAX_CHARS, MIN_CHARS, split_passages
 from index.sentences import sentence_at, sentence_spans
 
 
-def test_article_paragraphs_are_kept_whole_with_exact_offsets():
+def test_short_paragraphs_are_joined_into_passages_with_exact_offsets():
     text = DEFAULT_DOCUMENT.read_text(encoding="utf-8")
+    paragraphs = split_passages("article", text, min_chars=0)
+    assert len(paragraphs) == 29  # one per paragraph: every paragraph of the article is short
     passages = split_passages("article", text)
-    assert len(passages) == 29  # one per paragraph: every paragraph of the article is short
-    assert [p.passage_id for p in passages] == list(range(29))
+    assert [p.passage_id for p in passages] == list(range(len(passages))) and len(passages) == 9
     for p in passages:
-        assert text[p.start : p.end] == p.text
-        assert p.text == p.text.strip()
-    assert passages[10].text.startswith("Mr Lavrov said discussions on Ukraine")
+        assert text[p.start : p.end] == p.text and p.text == p.text.strip()
+        assert len(p.text) <= MAX_CHARS
+    # each passage is whole paragraphs, and takes in the next one only while it is shorter than MIN_CHARS
+    starts = [q.start for q in paragraphs]
+    assert all(p.start in starts for p in passages)
+    assert all(len(p.text) >= MIN_CHARS for p in passages[:-1])
+    assert [q.text for q in paragraphs] == [x.strip() for p in passages for x in p.text.split("\n\n")]
+    # a paragraph that would take a passage past MAX_CHARS starts its own
+    long_one = ("Long. " + "word " * 197).strip()
+    assert [len(p.text) for p in split_passages("mixed", "Short one.\n\n" + long_one)] == [10, len(long_one)]
 
 
 def test_long_paragraph_is_windowed_by_sentences_with_overlap():
