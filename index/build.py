@@ -180,14 +180,15 @@ def add_documents(
 
 def _same(manifest: Manifest, docs: list[Document]) -> bool:
     return (
-        _current_split(manifest)
+        splits_as_now(manifest)
         and manifest.embedding_model == MODEL_NAME
         and [(d.doc_id, d.sha256) for d in manifest.documents] == [(d.doc_id, d.sha256) for d in docs]
     )
 
 
-def _current_split(manifest: Manifest) -> bool:
-    """Whether an index was written in this release's format and split into passages as it splits."""
+def splits_as_now(manifest: Manifest) -> bool:
+    """Whether an index was written in this release's format and split into passages as it splits
+    (else `upgrade_index` rebuilds it from its documents)."""
     return manifest.format_version == FORMAT_VERSION and manifest.min_passage_chars == MIN_CHARS
 
 
@@ -210,6 +211,6 @@ def ensure_default_index(index_dir: str | Path | None = None) -> Path:
     current = _current(index_dir)
     if current is None:
         build_index([DEFAULT_DOCUMENT], index_dir)
-    elif not _current_split(current):
+    elif not splits_as_now(current):
         upgrade_index(index_dir)
     return index_dir

@@ -256,6 +256,9 @@ def test_an_index_split_a_paragraph_a_passage_reads_on_and_is_rebuilt_by_upgrade
     manifest_path.write_text(json.dumps(manifest))
     old = load_index(tmp_path)
     assert (old.manifest.min_passage_chars, len(old.passages)) == (0, 5)
+    cli = [sys.executable, "-m", "ui", "index", "info", "--index", str(tmp_path)]
+    info = subprocess.run(cli, capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1])
+    assert f"`docqa index upgrade --index {tmp_path}`" in info.stdout
     assert upgrade_index(tmp_path).changed
     assert (load_index(tmp_path).manifest.min_passage_chars, len(load_index(tmp_path).passages)) == (MIN_CHARS, 2)
     assert not upgrade_index(tmp_path).changed  # current now: a no-op

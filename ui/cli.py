@@ -128,7 +128,7 @@ def index_upgrade(index: IndexOpt = None, quiet: QuietOpt = False) -> None:
 @index_app.command("info")
 def index_info(index: IndexOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show the documents, passages and embedding model of an index."""
-    from index.build import ensure_default_index
+    from index.build import ensure_default_index, splits_as_now
     from index.store import read_manifest
 
     folder = index or _guard(ensure_default_index)
@@ -139,6 +139,8 @@ def index_info(index: IndexOpt = None, as_json: Annotated[bool, typer.Option("--
     typer.echo(f"index: {folder}\nbuilt: {m.built_at}\nmodel: {m.embedding_model} ({m.dimension}-d)\npassages: {m.passages}")
     for d in m.documents:
         typer.echo(f"  {d.doc_id}: {d.chars:,} chars, {d.passages} passages, sha256 {d.sha256[:12]}")
+    if not splits_as_now(m):
+        typer.echo(f"an older docqa split this index into passages; `docqa index upgrade --index {folder}` rebuilds it from its documents")
 
 
 def _where(ev) -> str:
