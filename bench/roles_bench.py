@@ -28,12 +28,14 @@ def main() -> None:
         for name, examples in parts.items():
             asked = [ex for ex in examples if role_asked(ex.question)]
             docs = article_documents(examples)
+            folders: dict[str, Path] = {}  # each article indexed once
             before = after = 0.0
             changed = 0
-            for i, ex in enumerate(asked):
-                folder = Path(tmp) / f"{name[:3]}-{i}"
-                build_index([docs[ex.title]], folder)
-                pipeline = pipeline_for(folder)
+            for ex in asked:
+                if ex.title not in folders:
+                    folders[ex.title] = Path(tmp) / f"{name[:3]}-{len(folders)}"
+                    build_index([docs[ex.title]], folders[ex.title])
+                pipeline = pipeline_for(folders[ex.title])
                 found = pipeline.run(ex.question)
                 reread = role_reading(pipeline, found, ex.question)
                 old = found.reading.best.text if found.reading.best else ""
@@ -42,6 +44,7 @@ def main() -> None:
                 if new != old:
                     changed += 1
                     print(f"  {ex.question} {old or '(no answer)'!r} -> {new!r}, F1 {score(old, ex)[1]:.2f} -> {score(new, ex)[1]:.2f}")
+            for folder in folders.values():
                 forget(folder)
             n = max(len(asked), 1)
             f1s = f"F1 on them {100 * before / n:.1f} -> {100 * after / n:.1f}"

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from index.build import index_documents
 from index.documents import Document
-from index.passages import MIN_CHARS
+from index.passages import MIN_CHARS, paragraph_spans
 from index.sentences import sentence_spans
 from index.store import save_index
 from qa.api import answer, forget
+from qa.training.calibrate import ANSWERABLE_WEIGHT
 from qa.training.e2e import article_documents
 from qa.training.squad import load_part, require_data_dir, score
 
@@ -31,8 +32,8 @@ from qa.training.squad import load_part, require_data_dir, score
 def short_paragraphs(text: str) -> str:
     """The text with each paragraph cut into paragraphs of one and two sentences in turn."""
     out = []
-    for paragraph in text.split("\n\n"):
-        sentences = [paragraph[a:b] for a, b in sentence_spans(paragraph)]
+    for start, end in paragraph_spans(text):
+        sentences = [text[a:b] for a, b in sentence_spans(text, start, end)]
         i = turn = 0
         while i < len(sentences):
             take = 1 + turn % 2
@@ -67,7 +68,7 @@ def main() -> None:
                 refused += not ex.is_impossible and not result.found
             for folder in folders.values():
                 forget(folder)
-        weighted = 100 * (4 * sum(has) + sum(no)) / (4 * len(has) + len(no))
+        weighted = 100 * (ANSWERABLE_WEIGHT * sum(has) + sum(no)) / (ANSWERABLE_WEIGHT * len(has) + len(no))
         print(
             f"  min_chars {min_chars:4d}: HasAns F1 {100 * sum(has) / len(has):.2f}  NoAns F1 {100 * sum(no) / len(no):.2f}  "
             f"weighted {weighted:.2f}  refused {refused} of {len(has)}  {passages / len(docs):.1f} passages an article  "

@@ -26,7 +26,8 @@ _ROLE_QUESTION = re.compile(
 
 
 def role_asked(question: str) -> tuple[str, str] | None:
-    """(qualifier, role) of a role question, ("Russia's", "foreign minister"), else None."""
+    """(qualifier, role) of a role question, ("Russia", "foreign minister") or ("Russian", "foreign
+    minister"), else None."""
     m = _ROLE_QUESTION.match(question)
     if not m:
         return None
