@@ -1,9 +1,11 @@
 """How fast and how cleanly documents are read: a 100-page PDF made here from the bundled article
 (justified, hyphenated, with a running header and page numbers), read raw by PDFium (pypdfium2) and
-by pypdf, and by docqa's reader (PDFium plus the clean-up of index.pdf_text); then the article as
-.docx and .html. Prints pages per second and, against the source text: the share of its words
-recovered, the words broken or run together (tokens the source does not have, header and page
-numbers aside), and the paragraphs recovered whole.
+by pypdf, and by docqa's reader (PDFium plus the clean-up of index.pdf_text). Prints pages per second
+and, against the source text: the share of its words recovered, the words broken or run together
+(tokens the source does not have, header and page numbers aside), and the paragraphs recovered whole.
+Then the same for a pocket manual laid out as books are (contents with dot leaders, a running header
+naming the chapter and the page, bulleted lists with a hanging indent), and the article as .docx and
+.html.
 
 Usage: python -m bench.formats_bench
 """
@@ -16,7 +18,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.sample_documents import HEADER, paragraphs, pdf_safe, write_docx, write_html, write_pdf
+from bench.sample_documents import (
+    HEADER,
+    manual_paragraphs,
+    paragraphs,
+    pdf_safe,
+    write_docx,
+    write_html,
+    write_manual_pdf,
+    write_pdf,
+)
 from bench.timing import machine
 from index.build import DEFAULT_DOCUMENT
 from index.formats import read_document
@@ -24,6 +35,7 @@ from index.pdf_text import pdf_text
 
 PAGES = 100
 RUNS = 3
+MANUAL_REPEAT = 3  # each chapter of the manual this many times over: four pages or more a chapter
 _PAGE_NUMBER = re.compile(r"^Page \d+$")
 
 
@@ -91,6 +103,14 @@ def main() -> None:
         paragraphs_whole = _paragraphs_recovered(source, text)
         print(f"  {'docqa (PDFium + clean-up)':30s} {pages / seconds:8.0f}   {recovered:15.4f}   {alien:24d}   {paragraphs_whole:>16s}")
         print(f"  docqa found {len(starts)} page starts")
+
+        pages = write_manual_pdf(folder / "manual.pdf", MANUAL_REPEAT)
+        source = "\n\n".join(manual_paragraphs(MANUAL_REPEAT))
+        text = read_document(folder / "manual.pdf").text
+        print(
+            f"manual.pdf ({pages} pages: contents, chapter headers, bulleted lists): paragraphs and list items whole "
+            f"{_paragraphs_recovered(source, text)}, tokens not in the source {_quality(source, text)[1]}"
+        )
 
         title = "Russia and the West at odds over Ukraine"
         write_docx(article, folder / "article.docx", title)

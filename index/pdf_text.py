@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from index.errors import DocumentError
+from index.sentences import BULLETS
 
 # Soft hyphens (U+00AD) and U+0002 may remain inside words; they are not text.
 _SOFT_HYPHENS = re.compile("[\u00ad\u0002]")
@@ -21,6 +22,9 @@ _LINE_ENDS = re.compile("(?<=[\ufffe\n])|(?<=\r)(?!\n)")  # where lines end: spl
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;…\"”’)\]]$")
+_EDGE_NUMBER = re.compile(r"^\d{1,4}\b|\b\d{1,4}$")  # a page number at either end of a running header
+_LEADER = re.compile(r"(?:\s*\.){4,}\s*")  # a contents entry's dot leader
+_BULLET = re.compile(f"^[{BULLETS}]")  # a list item's first line
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a running header or footer
 
 
@@ -79,22 +83,38 @@ def _page_lines(page) -> list[Line]:
 
 
 def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
-    """Pages without their running headers and footers (a line among the first or last EDGE_LINES of
-    at least half the pages, digits aside) and their page numbers."""
+    """Pages without their running headers and footers and their page numbers. A running line is among
+    the first or last EDGE_LINES of a page and either recurs on at least half the pages, digits aside,
+    or carries the page's number: at an end of the line, as far from the page's place in the PDF as
+    such a line of another page with the same words, or at its end as on two other pages (a book's
+    header naming its chapter: "Chapter 2: Naming 14", "Chapter 3: Tools 17")."""
 
     def key(line: Line) -> str:
         return re.sub(r"\d+", "#", line.text.lower())
 
-    edges = [{key(line) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]} for lines in pages]
-    counts = Counter(k for e in edges for k in e)
+    def page_number(line: Line, page: int) -> tuple[int, bool] | None:
+        """How far the number at an end of the line is from the page's place, and whether it ends the line."""
+        found = _EDGE_NUMBER.search(line.text)
+        return (int(found.group()) - page, found.end() == len(line.text)) if found else None
+
+    def edge(lines: list[Line]) -> set[int]:
+        return {*range(min(EDGE_LINES, len(lines))), *range(max(0, len(lines) - EDGE_LINES), len(lines))}
+
+    def numbered(page: int) -> set[tuple[str, int, bool]]:
+        return {(key(pages[page][i]), *found) for i in edge(pages[page]) if (found := page_number(pages[page][i], page))}
+
+    counts = Counter(k for lines in pages for k in {key(lines[i]) for i in edge(lines)})
     running = {k for k, n in counts.items() if len(pages) > 1 and n >= max(2, len(pages) / 2)}
-    cleaned = []
-    for lines in pages:
-        edge = set(range(min(EDGE_LINES, len(lines)))) | set(range(max(0, len(lines) - EDGE_LINES), len(lines)))
-        cleaned.append(
-            [line for i, line in enumerate(lines) if not (i in edge and (key(line) in running or _PAGE_NUMBER.match(line.text)))]
-        )
-    return cleaned
+    by_words = Counter((k, offset) for page in range(len(pages)) for k, offset, _ in numbered(page))
+    at_end = Counter(offset for page in range(len(pages)) for offset in {o for _, o, end in numbered(page) if end})
+
+    def is_running(line: Line, page: int) -> bool:
+        if key(line) in running or _PAGE_NUMBER.match(line.text):
+            return True
+        found = page_number(line, page)
+        return bool(found) and (by_words[key(line), found[0]] >= 2 or (found[1] and at_end[found[0]] >= 3))
+
+    return [[line for i, line in enumerate(lines) if not (i in edge(lines) and is_running(line, page))] for page, lines in enumerate(pages)]
 
 
 def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
@@ -102,8 +122,9 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
     below its predecessor than lines usually are, or indented from the usual left edge, after a line
     much shorter than a full one (a justified or ragged paragraph fills all its lines but the last),
     and at a page that ends a line or more above where pages usually end, on a sentence's end, before
-    a page that does not open in lower case (the next paragraph did not fit below it). A line ending
-    in a hyphen before a lower-case word is joined to it without the hyphen."""
+    a page that does not open in lower case (the next paragraph did not fit below it). A line that
+    starts with a bullet opens a list item, and indented lines go on it. A line ending in a hyphen
+    before a lower-case word is joined to it without the hyphen; contents' dot leaders go."""
     lines = [line for page in pages for line in page]
     full = _quantile([len(line.text) for line in lines], 0.75)
     step = _quantile([a.y - b.y for page in pages for a, b in pairwise(page) if a.y > b.y], 0.5)
@@ -125,9 +146,10 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
             end_paragraph()
         starts.append(done + len(current) + 1 if current else done)  # where the page's first line will go
         for i, line in enumerate(page):
-            if current and i and _starts_paragraph(page[i - 1], line, step, left):
+            item = bool(_BULLET.match(current))  # a list item's lines wrap under its first word, indented
+            if current and (_BULLET.match(line.text) or (i and _starts_paragraph(page[i - 1], line, step, left, item))):
                 end_paragraph()
-            text = _SOFT_HYPHENS.sub("", line.text)
+            text = _LEADER.sub(" ", _SOFT_HYPHENS.sub("", line.text)).strip()
             if not current:
                 current = text
             elif current.endswith("-") and current[-2:-1].isalpha() and text[:1].islower():
@@ -152,13 +174,17 @@ def _ends_short(before: list[Line], page: list[Line], bottom: float, step: float
     return before[-1].y >= bottom + 0.9 * step and bool(_SENTENCE_END.search(before[-1].text)) and not page[0].text[:1].islower()
 
 
-def _starts_paragraph(before: Line, line: Line, step: float, left: float) -> bool:
+def _starts_paragraph(before: Line, line: Line, step: float, left: float, in_item: bool) -> bool:
     """Whether `line` opens a paragraph: a wider gap above it than the usual line step, or a first-line
-    indent. Lines without a place (height 0) never do."""
+    indent; in a list item (`in_item`), whose lines but the first are indented, a line back at the left
+    edge after an indented one. Lines without a place (height 0) never do."""
     if not (line.height and step):
         return False
     gap = before.y - line.y
-    return gap > 1.3 * step or (0 < gap <= 1.3 * step and line.x > left + 0.8 * line.height and before.x <= left + 0.8 * line.height)
+    if not 0 < gap <= 1.3 * step:
+        return gap > 1.3 * step
+    indented, before_indented = (x > left + 0.8 * line.height for x in (line.x, before.x))
+    return before_indented and not indented if in_item else indented and not before_indented
 
 
 def _quantile(values: list[float], q: float) -> float:

@@ -7,6 +7,9 @@ from bisect import bisect_left, bisect_right
 from functools import lru_cache
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")  # what separates paragraphs in a document
+# What marks a list item: the common bullets, and the private-use ones of the Symbol and Wingdings fonts
+# that Word's PDFs keep
+BULLETS = "\u2022\u25e6\u25aa\u25ab\u2023\u25cf\u25cb\u25a0\u25a1\u25ba\u25b8\u2043\uf0b7\uf0a7"
 # A sentence ends at . ! or ? (optionally followed by closing quotes or brackets) then white space,
 # unless the word before the dot is a known abbreviation or a single initial, or the next word
 # starts in lower case.

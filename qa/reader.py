@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from index.sentences import BULLETS
 from qa.names import normalize_answer
 from qa.windows import MAX_LENGTH, STRIDE, Window, collate, length_batches, make_windows
 
@@ -81,11 +82,14 @@ class Reading:
 
 
 def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
-    """Widen [start, end) so it neither starts nor ends inside a word."""
+    """Widen [start, end) so it neither starts nor ends inside a word, and let it not start with a list
+    item's bullet."""
     while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
         start -= 1
     while end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
         end += 1
+    while start < end and (text[start] in BULLETS or text[start].isspace()):
+        start += 1
     return start, end
 
 

@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from bench.sample_documents import HEADER, paragraphs, pdf_safe, write_docx, write_html, write_pdf
+from bench.sample_documents import (
+    HEADER,
+    manual_paragraphs,
+    paragraphs,
+    pdf_safe,
+    write_docx,
+    write_html,
+    write_manual_pdf,
+    write_pdf,
+)
 from index import build_index
 from index.build import DEFAULT_DOCUMENT
 from index.errors import DocumentError
@@ -192,6 +201,39 @@ def test_a_pdf_loses_its_header_page_numbers_and_line_end_hyphens(article_files)
         first_line = next(line for line in page_text.splitlines() if line.strip() and HEADER not in line)
         assert doc.text[start : start + 20] == " ".join(first_line.split()).replace("\ufffe", "")[:20]
         assert doc.page_at(start) == number
+
+
+def test_a_book_laid_out_pdf_keeps_its_list_items_whole_and_loses_its_chapter_headers(tmp_path):
+    """A manual: contents with dot leaders, "Chapter 1: Getting started 3" atop the chapter's later pages,
+    bulleted items that wrap under their first word (read before as a paragraph per line, with the
+    header inside a sentence and the leaders in the index)."""
+    pages = write_manual_pdf(tmp_path / "manual.pdf")
+    assert pages >= 7
+    doc = read_document(tmp_path / "manual.pdf")
+    found = doc.text.split("\n\n")
+    assert [p for p in manual_paragraphs() if p not in found] == []
+    assert "Chapter" not in doc.text and ". ." not in doc.text
+    assert found[1:4] == ["1 Getting started 2", "2 Reading the log 4", "3 Looking after the gauge 6"]
+    build_index([tmp_path / "manual.pdf"], tmp_path / "ix")
+    compressed = answer("What are older readings compressed into?", index=tmp_path / "ix")
+    assert compressed.text == "hourly averages" and compressed.evidence[0].page == 3
+    assert "every ten minutes" in answer("How often must the gauge be sampled?", index=tmp_path / "ix").text
+
+
+def test_running_lines_that_carry_the_page_number_go_and_other_numbered_lines_stay():
+    from index.pdf_text import Line, drop_running_lines
+
+    def page(top: str, body: str) -> list[Line]:
+        return [Line(top, 72, 800, 10), *(Line(f"{body} line {i}.", 72, 760 - 14 * i, 12) for i in range(6))]
+
+    pages = [
+        page("Chapter 2: Naming 14", "names"),  # the same words, the number one on with the page
+        page("Chapter 2: Naming 15", "paths"),
+        page("Table 3 lists the figures of 2019", "table"),  # a numbered line of the text, at a page's top
+        page("Chapter 3: Tools 17", "tools"),  # its words are on no other page, but the offset is one of 3
+    ]
+    kept = [lines[0].text for lines in drop_running_lines(pages)]
+    assert kept == ["names line 0.", "paths line 0.", "Table 3 lists the figures of 2019", "tools line 0."]
 
 
 def test_every_format_gives_the_same_answers_and_a_pdf_names_the_page(indexes, article_files):

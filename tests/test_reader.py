@@ -73,6 +73,9 @@ def test_spans_snap_to_whole_words():
     text = "Deshchitsya met nobody."
     assert snap_to_words(text, 3, 8) == (0, 11)
     assert snap_to_words(text, 0, 11) == (0, 11)
+    item = "\u2022 On-line structure management"
+    assert snap_to_words(item, 0, 9) == (2, 9)  # a list item's bullet is no part of an answer
+    assert snap_to_words(item, 0, 1) == (1, 1)
 
 
 def test_same_answer_in_two_passages_is_merged(reader):
