@@ -1,5 +1,5 @@
 """The main text of a saved web page (trafilatura): the article without navigation, scripts, styles,
-cookie banners or footer; one block (paragraph, heading, list item, table row, code block) per
+cookie banners, footer or headings' permalink marks; one block (paragraph, heading, list item, table row, code block) per
 paragraph, blocks separated by blank lines.
 
 trafilatura's XML keeps the page's blocks apart, where its plain text puts a line break both between
@@ -19,6 +19,9 @@ MIN_WORDS = 5  # less than this is a menu or a button, not text to ask about
 # inside a paragraph it is a word of it.
 _CONTAINERS = {"doc", "main", "body", "div", "list", "quote"}
 _BLOCKS = _CONTAINERS | {"p", "head", "item", "table", "comments"}
+# A heading's permalink: an in-page link that shows only a mark or nothing (Sphinx's and MkDocs' "¶",
+# "#", "§", an icon), which would end every heading of a documentation page ("Installing¶").
+_PERMALINKS = '//a[starts-with(@href, "#")][normalize-space(translate(., "\u00b6#\u00a7\U0001f517\u2693\u200b", "")) = ""]'
 
 
 def html_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
@@ -26,7 +29,9 @@ def html_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     import trafilatura
     from lxml import etree
 
-    xml = trafilatura.extract(data, output_format="xml", include_comments=False, include_tables=True, include_links=False)
+    xml = trafilatura.extract(
+        data, output_format="xml", include_comments=False, include_tables=True, include_links=False, prune_xpath=_PERMALINKS
+    )
     blocks = list(_blocks(etree.fromstring(xml))) if xml else []
     text = "\n\n".join(blocks)
     if sum(any(ch.isalnum() for ch in word) for word in text.split()) < MIN_WORDS:
