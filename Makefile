@@ -44,7 +44,7 @@ format: install
 # Every figure of docs/benchmarks.md and docs/scale.md: index build and search, retrieval recall, int8 cost,
 # answer() latency, web load, HTTP capacity, reading PDF/Word/HTML, off-topic refusals, the example answers,
 # a newcomer's questions about the default article, what role questions change on SQuAD, text in short paragraphs,
-# and (about 20 minutes, 18 GB) the scale rows.
+# and (about 35 minutes, 18 GB) the scale rows: answering across shards, search at 100k and 1M passages.
 bench: install
 	$(PY) -m bench.index_bench
 	$(PY) -m bench.retrieval_bench
@@ -58,10 +58,13 @@ bench: install
 	$(PY) -m bench.article_bench
 	$(PY) -m bench.roles_bench
 	$(PY) -m bench.short_paragraphs_bench
+	$(PY) -m bench.shards_bench --servers
 	$(PY) -m bench.scale_bench
 
-# Past one machine (docs/scale.md): build throughput in one process and on Ray, search at 100k and 1M passages.
+# Past one machine (docs/scale.md): build throughput in one process and on Ray, search at 100k and 1M passages,
+# answering across shards.
 bench-scale: install
+	$(PY) -m bench.shards_bench --servers
 	$(PY) -m bench.scale_bench
 
 # Reader-only figures (gold paragraph) on the test articles, as in the model card.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,32 @@ class Answer:
     closest: Evidence | None = None  # on no answer: the best passage found, to offer the user
     name: str = ""  # the name behind a descriptive answer ("Russia's foreign minister" -> "Sergei Lavrov")
     read: list[Slice] = field(default_factory=list)  # what the reader read: the retrieved passages, widened
+    shard: str = ""  # asked across shards (qa.shards): the index folder or server whose documents answered
+    missing: list[str] = field(default_factory=list)  # asked across shards: those that did not answer, and why
 
     @property
     def found(self) -> bool:
         return bool(self.text)
+
+
+def answer_from_dict(data: dict) -> Answer:
+    """An `Answer` back from its JSON form (`dataclasses.asdict`, as the HTTP API sends it); fields an
+    other docqa version added are left out."""
+
+    def evidence(e: dict | None) -> Evidence | None:
+        return Evidence(**{k: v for k, v in e.items() if k in _EVIDENCE_FIELDS}) if e else None
+
+    known = {k: v for k, v in data.items() if k in _ANSWER_FIELDS}
+    return Answer(
+        **{
+            **known,
+            "evidence": [evidence(e) for e in data.get("evidence", [])],
+            "alternatives": [Alternative(a["text"], a["score"], evidence(a["evidence"])) for a in data.get("alternatives", [])],
+            "closest": evidence(data.get("closest")),
+            "read": [Slice(s["doc_id"], s["start"], s["end"]) for s in data.get("read", [])],
+        }
+    )
+
+
+_ANSWER_FIELDS = {f.name for f in fields(Answer)}
+_EVIDENCE_FIELDS = {f.name for f in fields(Evidence)}

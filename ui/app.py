@@ -21,9 +21,11 @@ from index.errors import DocqaError  # noqa: E402
 from index.formats import SUFFIXES  # noqa: E402
 from index.store import read_manifest  # noqa: E402
 from qa.api import answer, forget, pipeline_for  # noqa: E402
+from qa.reader import shared_reader  # noqa: E402
+from qa.shards import answer_across, shard_health  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.http_api import api_app  # noqa: E402
-from ui.render import answer_html, document_html, question_html, sources_html  # noqa: E402
+from ui.render import answer_html, document_html, question_html, sentence_view_html, sources_html  # noqa: E402
 from ui.sessions import MAX_REBUILD_BYTES, SessionBuilds, build_session_index, remove_session_dir, uploaded_documents  # noqa: E402
 
 EXAMPLES = [
@@ -45,32 +47,50 @@ mark.closest { background: none; color: inherit; border-bottom: 2px dashed #9e9e
 """
 
 
-def _active(session_dir: str | None, default_dir: Path) -> Path:
+def _active(session_dir: str | None, default_dir: Path | None) -> Path | None:
     return Path(session_dir) if session_dir else default_dir
 
 
-def _info(index_dir: Path) -> str:
+def _info(index_dir: Path | None, shards: list[str] | None = None) -> str:
+    """The line above the chat: the documents loaded, or across shards each shard's."""
+    if index_dir is None:
+        told = [
+            f"{h['shard']} ({len(h['documents'])} document{'s' * (len(h['documents']) != 1)}, {h['passages']} passages)"
+            if h["status"] == "ok"
+            else f"{h['shard']} (not answering: {h['detail']})"
+            for h in map(shard_health, shards)
+        ]
+        return f"**Loaded:** {len(shards)} shards: {'; '.join(told)}."
     m = read_manifest(index_dir)
     docs = ", ".join(f"{d.doc_id} ({d.passages} passages)" for d in m.documents)
     return f"**Loaded:** {docs}; {m.passages} passages in all."
 
 
-def _document(index_dir: Path, result: Answer | None) -> str:
+def _document(index_dir: Path | None, result: Answer | None, shards: list[str] | None = None) -> str:
     """The Document tab: the answer's document with the answer marked, or for a refusal the closest
-    passage marked as such."""
+    passage marked as such; across shards (no `index_dir`), the sentence alone."""
+    if index_dir is None:
+        return sentence_view_html(result, len(shards))
     index = pipeline_for(index_dir).index
     evidence = (result.evidence or ([result.closest] if result.closest else [])) if result else []
     doc_id = evidence[0].doc_id if evidence else next(iter(index.documents))
     return document_html(doc_id, index.documents[doc_id].text, evidence, answered=bool(result and result.found))
 
 
-def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
-    """Build the Blocks app over `index_dir` (default: the bundled article's index)."""
-    default_dir = Path(index_dir) if index_dir else ensure_default_index()
-    pipeline_for(default_dir)  # load models and index now (the very first run exports the models), not on the first question
+def create_app(index_dir: str | Path | None = None, shards: list[str] | None = None) -> gr.Blocks:
+    """Build the Blocks app over `index_dir` (default: the bundled article's index), or across `shards`
+    (index folders or docqa servers, qa.shards); a private rebuild answers from its own index."""
+    default_dir = None if shards else Path(index_dir) if index_dir else ensure_default_index()
+    # load models and index now (the very first run exports the models), not on the first question
+    if default_dir:
+        pipeline_for(default_dir)
+    else:
+        shared_reader()
 
     def ask(question: str, session_dir: str | None, history: list[tuple[str, str]] | None = None) -> Answer:
         try:
+            if shards and not session_dir:
+                return answer_across(question, shards, history=history)
             return answer(question, index=_active(session_dir, default_dir), history=history)
         except (ValueError, TypeError, DocqaError) as err:
             raise gr.Error(str(err)) from None
@@ -84,14 +104,14 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
             gr.Warning(err.message)
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         index_dir = _active(session_dir, default_dir)
-        threshold = pipeline_for(index_dir).reader.calibration.threshold
+        threshold = shared_reader().calibration.threshold  # every index and shard answers with this reader
         chat = [
             *chat,
             {"role": "user", "content": question_html(question)},
             {"role": "assistant", "content": answer_html(result, threshold)},
             {"role": "assistant", "content": sources_html(result), "metadata": {"title": "Sources", "status": "done"}},
         ]
-        return chat, "", [*qa_history, (question, result.text)], _document(index_dir, result)
+        return chat, "", [*qa_history, (question, result.text)], _document(index_dir, result, shards)
 
     def ask_api(question, session_dir):
         return asdict(ask(question, session_dir))
@@ -127,13 +147,14 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
         if session_dir:
             forget(session_dir)
             remove_session_dir(session_dir)
-        return None, _info(default_dir), [], [], _document(default_dir, None), "", None, "Back to the default article."
+        told = "Back to the shards." if shards else "Back to the default article."
+        return None, _info(default_dir, shards), [], [], _document(default_dir, None, shards), "", None, told
 
     with gr.Blocks(title="docqa") as demo:
         session = gr.State(None, time_to_live=SESSION_TTL_S, delete_callback=remove_session_dir)
         qa_history = gr.State([])
         gr.Markdown("# docqa\nAsk questions about the document; answers are extracted from it, with the sentence they come from.")
-        info = gr.Markdown(_info(default_dir), elem_id="doc-info")
+        info = gr.Markdown(_info(default_dir, shards), elem_id="doc-info")
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(elem_id="chat", height=520, label="Chat")
@@ -145,7 +166,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                 gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=2), gr.Tabs():
                 with gr.Tab("Document"):
-                    doc_view = gr.HTML(_document(default_dir, None))
+                    doc_view = gr.HTML(_document(default_dir, None, shards))
                 with gr.Tab("Rebuild from new text"):
                     pasted = gr.Textbox(label="Paste text", lines=8, elem_id="paste")
                     files = gr.File(
@@ -158,7 +179,7 @@ def create_app(index_dir: str | Path | None = None) -> gr.Blocks:
                     with gr.Row():
                         build = gr.Button("Build index", variant="primary", elem_id="build")
                         stop = gr.Button("Cancel", elem_id="cancel-build")
-                        back = gr.Button("Back to the default article", elem_id="reset")
+                        back = gr.Button("Back to the shards" if shards else "Back to the default article", elem_id="reset")
                     status = gr.Markdown(elem_id="build-status")
 
         send_args = {"fn": respond, "inputs": [question, chat, qa_history, session], "outputs": [chat, question, qa_history, doc_view]}
@@ -220,16 +241,21 @@ class Server:
         self._thread.join(timeout=30)
 
 
-def create_server(index_dir: str | Path | None = None):
-    """The ASGI app: the JSON API (ui.http_api) with the Gradio page mounted at /."""
-    default_dir = Path(index_dir) if index_dir else ensure_default_index()
-    demo = create_app(default_dir)
-    return gr.mount_gradio_app(api_app(default_dir), demo, path="/", css=CSS, max_file_size="10mb", footer_links=["api"])
+def create_server(index_dir: str | Path | None = None, shards: list[str] | None = None):
+    """The ASGI app: the JSON API (ui.http_api) with the Gradio page mounted at /, over an index or
+    across shards."""
+    default_dir = None if shards else Path(index_dir) if index_dir else ensure_default_index()
+    demo = create_app(default_dir, shards)
+    app = api_app(default_dir, shards)
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS, max_file_size="10mb", footer_links=["api"])
 
 
-def launch(host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, *, block: bool = True) -> Server:
-    """Start the page and the API on host:port; blocks until stopped unless `block` is False."""
-    server = Server(create_server(index_dir), host, port).start()
+def launch(
+    host: str = "127.0.0.1", port: int = 7860, index_dir: str | Path | None = None, *, shards: list[str] | None = None, block: bool = True
+) -> Server:
+    """Start the page and the API on host:port, over an index or across shards; blocks until stopped
+    unless `block` is False."""
+    server = Server(create_server(index_dir, shards), host, port).start()
     if block:
         print(f"docqa is running on {server.url} (the page) and {server.url}api/v1/docs (the API); Ctrl-C stops it")
         server.wait()

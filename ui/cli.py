@@ -25,6 +25,10 @@ app.add_typer(reader_app, name="reader")
 IndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder (default: $DOCQA_HOME/index, the bundled article)")]
 WriteIndexOpt = Annotated[Path | None, typer.Option("--index", help="index folder to write")]
 DefaultOpt = Annotated[bool, typer.Option("--default", help="write the default index ($DOCQA_HOME/index), which the app serves")]
+ShardOpt = Annotated[
+    list[str] | None,
+    typer.Option("--shard", help="answer across shards, each an index folder or a docqa server (http://host:port); repeat per shard"),
+]
 Int8Opt = Annotated[bool, typer.Option("--int8/--fp32", help="run the reader's encoder in int8 (as answer() does) or fp32")]
 BAD_INPUT = 2
 
@@ -143,6 +147,19 @@ def index_info(index: IndexOpt = None, as_json: Annotated[bool, typer.Option("--
         typer.echo(f"an older docqa split this index into passages; `docqa index upgrade --index {folder}` rebuilds it from its documents")
 
 
+def _answerer(index: Path | None, shards: list[str] | None):
+    """answer(), or answer_across() the shards when --shard was given (not with --index)."""
+    if index is not None and shards:
+        _fail("give --index FOLDER or --shard ..., not both")
+    if not shards:
+        from qa import answer
+
+        return lambda question, **kw: answer(question, index=index, **kw)
+    from qa.shards import answer_across
+
+    return lambda question, **kw: answer_across(question, shards, **kw)
+
+
 def _where(ev) -> str:
     """The document, its page when it has pages, and the passage of a piece of evidence."""
     page = f" p. {ev.page}" if ev.page is not None else ""
@@ -150,16 +167,20 @@ def _where(ev) -> str:
 
 
 def _show(result, as_json: bool) -> None:
+    for missing in result.missing:
+        typer.secho(f"warning: a shard did not answer, its documents were not searched: {missing}", err=True, fg=typer.colors.YELLOW)
     if as_json:
         typer.echo(json.dumps(asdict(result), indent=1, ensure_ascii=False))
         return
     if not result.found:
         typer.echo("The document does not say.")
         if result.closest:
-            typer.echo(f"  closest passage ({_where(result.closest)}): {result.closest.sentence}")
+            shard = f" on {result.shard}" if result.shard else ""
+            typer.echo(f"  closest passage ({_where(result.closest)}{shard}): {result.closest.sentence}")
         return
     name = f" ({result.name})" if result.name else ""
-    typer.echo(f"{result.text}{name}   [score {result.score:.2f}]")
+    shard = f"   from {result.shard}" if result.shard else ""
+    typer.echo(f"{result.text}{name}   [score {result.score:.2f}]{shard}")
     for ev in result.evidence:
         role = f"{ev.role}: " if ev.role != "answer" else ""
         typer.echo(f"  {role}{_where(ev)} chars {ev.start}-{ev.end}: {ev.sentence}")
@@ -171,13 +192,12 @@ def _show(result, as_json: bool) -> None:
 def ask(
     question: Annotated[str, typer.Argument(help="the question, in quotes")],
     index: IndexOpt = None,
+    shard: ShardOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the Answer as JSON")] = False,
     top_k: Annotated[int | None, typer.Option(help="passages to retrieve (default: answer()'s, as in the app)", min=1)] = None,
 ) -> None:
     """Answer one question. Exit 0 with an answer or "the document does not say"; 2 on bad input."""
-    from qa import answer
-
-    _show(_guard(answer, question, index=index, **({"top_k": top_k} if top_k else {})), as_json)
+    _show(_guard(_answerer(index, shard), question, **({"top_k": top_k} if top_k else {})), as_json)
 
 
 def _questions():
@@ -196,11 +216,12 @@ def _questions():
 
 
 @app.command()
-def chat(index: IndexOpt = None) -> None:
+def chat(index: IndexOpt = None, shard: ShardOpt = None) -> None:
     """Ask questions one after another; follow-ups ("where did he go?") use the conversation so far.
     Exits 2 if a question was refused as bad input, or at once when the index cannot be read."""
     from index.errors import DocqaError
-    from qa import answer
+
+    answer = _answerer(index, shard)
 
     history: list[tuple[str, str]] = []
     failed = False
@@ -208,7 +229,7 @@ def chat(index: IndexOpt = None) -> None:
         typer.echo("Ask about the document (empty line or Ctrl-D to quit).")
     for question in _questions():
         try:
-            result = answer(question, index=index, history=history)
+            result = answer(question, history=history)
         except DocqaError as err:  # the index: no later question can do better
             _fail(str(err))
         except (ValueError, TypeError) as err:
@@ -226,10 +247,16 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port", min=1, max=65535)] = 7860,
     index: IndexOpt = None,
+    shard: ShardOpt = None,
     replicas: Annotated[int, typer.Option(min=1, help="server processes behind HAProxy (pip install 'docqa[ray]')")] = 1,
 ) -> None:
-    """Start the web app (default http://127.0.0.1:7860)."""
+    """Start the web app and the JSON API (default http://127.0.0.1:7860), over an index or, with
+    --shard, across shards: this server is then the front that asks them all."""
     import socket
+
+    _answerer(index, shard)  # --index and --shard together fail here
+    if shard and replicas > 1:
+        _fail("--replicas runs copies of one index's server; a front over --shard runs alone (start replicas of each shard instead)")
 
     with socket.socket() as probe:  # Gradio would fail later, with a traceback
         try:
@@ -244,7 +271,7 @@ def serve(
         return
     from ui.app import launch
 
-    _guard(launch, host=host, port=port, index_dir=index)
+    _guard(launch, host=host, port=port, index_dir=index, shards=shard)
 
 
 @app.command("eval")

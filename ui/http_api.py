@@ -1,6 +1,7 @@
 """A plain HTTP JSON API beside the page, for programs: `POST /api/v1/answer` takes a question, the
 conversation so far and how many passages to read, and returns the `Answer` as JSON; OpenAPI docs at
-`/api/v1/docs`. It answers on the server's index (the page's private rebuilds are the page's)."""
+`/api/v1/docs`. It answers on the server's index, or across its shards (qa.shards); the page's
+private rebuilds are the page's."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field
 from index.errors import DocqaError
 from index.store import read_manifest
 from qa.api import MAX_QUESTION_CHARS, answer
+from qa.shards import answer_across, shard_health
 
 
 class AnswerRequest(BaseModel):
@@ -27,8 +29,9 @@ class AnswerRequest(BaseModel):
     top_k: int | None = Field(default=None, ge=1, le=20, description="passages to retrieve (default: answer()'s)")
 
 
-def api_app(index_dir: Path) -> FastAPI:
-    """The FastAPI app holding the API routes, over the index at `index_dir`; the page is mounted on it."""
+def api_app(index_dir: Path | None, shards: list[str] | None = None) -> FastAPI:
+    """The FastAPI app holding the API routes, over the index at `index_dir` or across `shards` (index
+    folders or docqa servers, qa.shards); the page is mounted on it."""
     app = FastAPI(
         title="docqa",
         summary="Offline question answering over documents",
@@ -44,10 +47,21 @@ def api_app(index_dir: Path) -> FastAPI:
         with status 400 for a bad question (empty, over the length limit) and 503 when the index
         cannot be read."""
         kwargs = {"top_k": request.top_k} if request.top_k else {}
-        return asdict(answer(request.question, index=index_dir, history=[tuple(h) for h in request.history], **kwargs))
+        history = [tuple(h) for h in request.history]
+        if shards:
+            return asdict(answer_across(request.question, shards, history=history, **kwargs))
+        return asdict(answer(request.question, index=index_dir, history=history, **kwargs))
 
     @router.get("/health", summary="Whether the server answers, and on which documents")
     def health() -> dict[str, Any]:
+        """The documents and passage count; across shards, each shard's (or why it cannot say), and
+        the documents and passages of those that answered."""
+        if shards:
+            each = [shard_health(s) for s in shards]
+            ok = [h for h in each if h["status"] == "ok"]
+            status = "ok" if len(ok) == len(each) else "degraded" if ok else "down"
+            documents = [d for h in ok for d in h["documents"]]
+            return {"status": status, "documents": documents, "passages": sum(h["passages"] for h in ok), "shards": each}
         manifest = read_manifest(index_dir)
         return {"status": "ok", "documents": [d.doc_id for d in manifest.documents], "passages": manifest.passages}
 

@@ -5,6 +5,7 @@ those characters, never fetched, and `<img onerror=...>` in a question is shown,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from qa.types import Answer, Evidence
@@ -38,12 +39,15 @@ def sentence_html(sentence: str, sentence_start: int, spans: list[tuple[int, int
 
 def answer_html(result: Answer, threshold: float | None = None) -> str:
     """The chat reply: the short answer, what its confidence means, and each evidence sentence once,
-    with every answer it holds marked. An answer below `threshold` is shown as a guess."""
+    with every answer it holds marked. An answer below `threshold` is shown as a guess; across shards,
+    those that did not answer are said, since their documents were not searched."""
+    why = text_html("; ".join(result.missing))
+    missing = f'<br><small class="missing">Not searched, not answering: {why}.</small>' if result.missing else ""
     if not result.found:
         reply = f"<b>{NO_ANSWER}</b>"
         if result.closest:
             reply += f"<br>The closest passage I found:<blockquote>{text_html(result.closest.sentence)}</blockquote>"
-        return message_html(reply)
+        return message_html(reply + missing)
     name = f" ({text_html(result.name)})" if result.name else ""
     unsure = threshold is not None and result.score < threshold
     head = f"<b>{text_html(result.text)}</b>{name}" + (" <i>(a guess: the reader is not sure)</i>" if unsure else "")
@@ -52,14 +56,15 @@ def answer_html(result: Answer, threshold: float | None = None) -> str:
     for ev in result.evidence:
         sentences.setdefault((ev.doc_id, ev.sentence_start), (ev, []))[1].append((ev.start, ev.end))
     quotes = [f"<blockquote>{sentence_html(ev.sentence, ev.sentence_start, spans)}</blockquote>" for ev, spans in sentences.values()]
-    return message_html("<br>".join([head, confidence]) + "".join(quotes))
+    return message_html("<br>".join([head, confidence]) + "".join(quotes) + missing)
 
 
 def sources_html(result: Answer) -> str:
     """The collapsible "Sources" part: which passage, where in the document, and the runners-up."""
     evidence = result.evidence or ([result.closest] if result.closest else [])
+    shard = f" on {text_html(result.shard)}" if result.shard else ""
     items = [
-        f"{text_html(ev.doc_id)}{'' if ev.page is None else f', page {ev.page}'}, passage {ev.passage_id}, "
+        f"{text_html(ev.doc_id)}{'' if ev.page is None else f', page {ev.page}'}{shard}, passage {ev.passage_id}, "
         f"characters {ev.start}-{ev.end} (sentence at {ev.sentence_start}-{ev.sentence_end})"
         for ev in evidence
     ]
@@ -89,3 +94,21 @@ def document_html(doc_id: str, text: str, evidence: list[Evidence], answered: bo
             start = end
     body = "".join(out).replace("\n\n", "</p><p>")
     return f'<div class="doc" id="doc-view"><h4>{escape(doc_id)}</h4><p>{body}</p></div>'
+
+
+def sentence_view_html(result: Answer | None, shards: int) -> str:
+    """The Document tab across shards, where the documents stay on their machines: the sentence that
+    answers, marked as document_html marks it, under its document's name and its shard."""
+    evidence = (result.evidence or ([result.closest] if result.closest else [])) if result else []
+    if not evidence:
+        note = f"The documents are on {shards} shards; ask a question to see the sentence that answers it."
+        return f'<div class="doc" id="doc-view"><p>{escape(note)}</p></div>'
+    first = evidence[0]
+    label = f"{first.doc_id} ({result.shard})" if result.shard else first.doc_id
+    at = first.sentence_start
+    shown = [
+        replace(e, doc_id=label, sentence_start=0, sentence_end=len(first.sentence), start=e.start - at, end=e.end - at)
+        for e in evidence
+        if e.doc_id == first.doc_id and e.sentence_start == at
+    ]
+    return document_html(label, first.sentence, shown, answered=result.found)
