@@ -6,7 +6,7 @@ import fcntl
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +15,8 @@ from index.dense import ANN_MIN_PASSAGES
 from index.documents import Document, as_document
 from index.embeddings import MODEL_NAME, Encoder, shared_embeddings
 from index.errors import DocqaError, DocumentError, IndexFolderError
+from index.folders import files_in
+from index.formats import SUFFIXES
 from index.home import docqa_home
 from index.passages import MIN_CHARS, split_passages
 from index.sentences import sentence_spans
@@ -32,24 +34,39 @@ class BuildReport:
     index_dir: Path
     changed: bool
     manifest: Manifest
+    skipped: tuple[Path, ...] = ()  # files of other types under the folders given, left out
 
 
 def default_index_dir() -> Path:
     return docqa_home() / "index"
 
 
-def _documents(sources: Iterable[Source]) -> list[Document]:
+def _documents(sources: Iterable[Source]) -> tuple[list[Document], list[Path]]:
+    """The documents of `sources`, a folder giving those of the files under it (index.folders); with
+    the files of other types found in those folders, left out."""
     if isinstance(sources, (str, Path, Document)):
         sources = [sources]
     docs: list[Document] = []
-    for i, item in enumerate(sources):
-        doc = as_document(item, default_id=f"text-{i + 1}")
+    skipped: list[Path] = []
+
+    def add(doc: Document) -> None:
         if any(d.doc_id == doc.doc_id for d in docs):
             raise DocumentError(f"two documents are named {doc.doc_id!r}; give them different names")
         docs.append(doc)
+
+    for i, item in enumerate(sources):
+        if isinstance(item, Path) and item.is_dir():
+            found = files_in(item)
+            if not found.files:
+                raise DocumentError(f"{item}: no documents docqa reads in this folder ({', '.join(SUFFIXES)})")
+            for path, name in found.files:
+                add(replace(as_document(path, default_id=name), doc_id=name))
+            skipped.extend(found.skipped)
+        else:
+            add(as_document(item, default_id=f"text-{i + 1}"))
     if not docs:
         raise DocumentError("no documents given")
-    return docs
+    return docs, skipped
 
 
 def check_index_folder(index_dir: Path) -> None:
@@ -146,22 +163,22 @@ def build_index(
     `encoder` embeds the sentences (default: this process; `index.ray_embed.RayEncoder`: a Ray cluster).
     From `ann_min_passages` passages on, the index is built as a large collection's (see index_documents).
     """
-    docs = _documents(sources)
+    docs, skipped = _documents(sources)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
         current = _current(index_dir)
         if current is not None and _same(current, docs):
-            return BuildReport(index_dir, False, current)
+            return BuildReport(index_dir, False, current, tuple(skipped))
         index = index_documents(docs, encoder, progress=progress, cancel=cancel, ann_min_passages=ann_min_passages)
         save_index(index, index_dir)
-        return BuildReport(index_dir, True, index.manifest)
+        return BuildReport(index_dir, True, index.manifest, tuple(skipped))
 
 
 def add_documents(
     sources: Iterable[Source] | Source, index_dir: str | Path | None = None, *, progress: bool = False, encoder: Encoder | None = None
 ) -> BuildReport:
     """Add documents to the index (a document with the same name is replaced); old vectors are reused."""
-    new = _documents(sources)
+    new, skipped = _documents(sources)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
         if _current(index_dir) is None:
@@ -172,10 +189,10 @@ def add_documents(
         names = {d.doc_id for d in new}
         docs = [d for d in existing if d.doc_id not in names] + new
         if old is not None and _same(old.manifest, docs):
-            return BuildReport(index_dir, False, old.manifest)
+            return BuildReport(index_dir, False, old.manifest, tuple(skipped))
         index = index_documents(docs, encoder, progress=progress, reuse=old)
         save_index(index, index_dir)
-        return BuildReport(index_dir, True, index.manifest)
+        return BuildReport(index_dir, True, index.manifest, tuple(skipped))
 
 
 def _same(manifest: Manifest, docs: list[Document]) -> bool:

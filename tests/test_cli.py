@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+STORY_TEXT = "The Harbour Museum of Valmora opened in 1987 in a former grain warehouse beside the old docks.\n"
 
 
 def docqa(*args: str, stdin: str | None = None, home: Path | None = None) -> subprocess.CompletedProcess:
@@ -37,6 +38,34 @@ def test_build_info_ask_and_add(tmp_path):
     second.write_text("Emperor penguins breed during the Antarctic winter.\n", encoding="utf-8")
     assert docqa("index", "add", str(second), "--index", str(tmp_path / "ix"), "-q").returncode == 0
     assert "penguins.txt" in docqa("index", "info", "--index", str(tmp_path / "ix")).stdout
+
+
+def test_a_folder_is_built_from_the_documents_under_it(tmp_path):
+    """Every file docqa reads, at any depth, named by its path inside the folder (two README.md do not
+    clash); files of other types are said to be left out; hidden folders are not looked into."""
+    docs = tmp_path / "docs"
+    (docs / "harbour").mkdir(parents=True)
+    (docs / "lights").mkdir()
+    (docs / ".git").mkdir()
+    (docs / "harbour" / "README.md").write_text("# Harbour\n\n" + STORY_TEXT, encoding="utf-8")
+    (docs / "lights" / "README.md").write_text("The Skerry Light was built in 1858 by the engineer Alan Stevenson.\n", encoding="utf-8")
+    (docs / "lights" / "map.png").write_bytes(b"\x89PNG\r\n")
+    (docs / ".git" / "notes.txt").write_text("not a document of the collection", encoding="utf-8")
+    out = docqa("index", "build", str(docs), "--index", str(tmp_path / "ix"), "-q")
+    assert out.returncode == 0 and "built; 2 document(s)" in out.stdout
+    assert f"left out 1 file(s) of other types in the folders: {docs / 'lights' / 'map.png'}" in out.stdout
+    info = json.loads(docqa("index", "info", "--index", str(tmp_path / "ix"), "--json").stdout)
+    assert [d["doc_id"] for d in info["documents"]] == ["harbour/README.md", "lights/README.md"]
+    asked = docqa("ask", "Who built the Skerry Light?", "--index", str(tmp_path / "ix"))
+    assert "Alan Stevenson" in asked.stdout and "lights/README.md #0" in asked.stdout
+
+    (docs / "lights" / "README.md").write_bytes(b"caf\xe9")  # a bad file in the folder: nothing is built
+    bad = docqa("index", "build", str(docs), "--index", str(tmp_path / "ix"), "-q")
+    assert bad.returncode == 2 and "lights/README.md: is not UTF-8 text" in bad.stderr
+    assert "Alan Stevenson" in docqa("ask", "Who built the Skerry Light?", "--index", str(tmp_path / "ix")).stdout
+    (tmp_path / "empty").mkdir()
+    nothing = docqa("index", "build", str(tmp_path / "empty"), "--index", str(tmp_path / "ix2"), "-q")
+    assert nothing.returncode == 2 and "no documents docqa reads in this folder" in nothing.stderr
 
 
 def test_upgrade_rebuilds_an_index_of_an_older_format_from_its_documents(tmp_path):

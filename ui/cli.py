@@ -52,6 +52,9 @@ def _print_report(report) -> None:
     m = report.manifest
     state = "built" if report.changed else "unchanged (same documents), nothing to do"
     typer.echo(f"{report.index_dir}: {state}; {len(m.documents)} document(s), {m.passages} passages")
+    if report.skipped:
+        shown = ", ".join(str(p) for p in report.skipped[:5]) + (f" and {len(report.skipped) - 5} more" if len(report.skipped) > 5 else "")
+        typer.echo(f"left out {len(report.skipped)} file(s) of other types in the folders: {shown}")
 
 
 def _target(index: Path | None, default: bool) -> Path:
@@ -68,7 +71,7 @@ def _target(index: Path | None, default: bool) -> Path:
     return index if index is not None else default_index_dir()
 
 
-FilesArg = Annotated[list[Path], typer.Argument(help="documents: .txt, .md, .pdf, .docx, .html")]
+FilesArg = Annotated[list[Path], typer.Argument(help="documents (.txt, .md, .pdf, .docx, .html), or folders of them at any depth")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 
 
