@@ -35,21 +35,41 @@ class BuildReport:
     changed: bool
     manifest: Manifest
     skipped: tuple[Path, ...] = ()  # files of other types under the folders given, left out
+    unreadable: tuple[str, ...] = ()  # with skip_unreadable: why each file that could not be read was left out
 
 
 def default_index_dir() -> Path:
     return docqa_home() / "index"
 
 
-def _documents(sources: Iterable[Source]) -> tuple[list[Document], list[Path]]:
-    """The documents of `sources`, a folder giving those of the files under it (index.folders); with
-    the files of other types found in those folders, left out."""
+@dataclass(frozen=True)
+class _Gathered:
+    """The documents of a build's sources, the files of other types in its folders, and with
+    `skip_unreadable` why each file that could not be read was left out."""
+
+    docs: list[Document]
+    skipped: tuple[Path, ...]
+    unreadable: tuple[str, ...]
+
+
+def _documents(sources: Iterable[Source], skip_unreadable: bool = False) -> _Gathered:
+    """The documents of `sources`, a folder giving those of the files under it (index.folders). A file
+    that cannot be read raises DocumentError, or with `skip_unreadable` is left out and said why."""
     if isinstance(sources, (str, Path, Document)):
         sources = [sources]
     docs: list[Document] = []
     skipped: list[Path] = []
+    unreadable: list[str] = []
 
-    def add(doc: Document) -> None:
+    def add(item: Source, name: str, rename: bool = False) -> None:
+        try:
+            doc = as_document(item, default_id=name)
+        except DocumentError as err:
+            if not (skip_unreadable and isinstance(item, Path)):
+                raise
+            unreadable.append(str(err))
+            return
+        doc = replace(doc, doc_id=name) if rename else doc
         if any(d.doc_id == doc.doc_id for d in docs):
             raise DocumentError(f"two documents are named {doc.doc_id!r}; give them different names")
         docs.append(doc)
@@ -60,13 +80,13 @@ def _documents(sources: Iterable[Source]) -> tuple[list[Document], list[Path]]:
             if not found.files:
                 raise DocumentError(f"{item}: no documents docqa reads in this folder ({', '.join(SUFFIXES)})")
             for path, name in found.files:
-                add(replace(as_document(path, default_id=name), doc_id=name))
+                add(path, name, rename=True)
             skipped.extend(found.skipped)
         else:
-            add(as_document(item, default_id=f"text-{i + 1}"))
+            add(item, f"text-{i + 1}")
     if not docs:
-        raise DocumentError("no documents given")
-    return docs, skipped
+        raise DocumentError("no documents could be read: " + "; ".join(unreadable) if unreadable else "no documents given")
+    return _Gathered(docs, tuple(skipped), tuple(unreadable))
 
 
 def check_index_folder(index_dir: Path) -> None:
@@ -155,6 +175,7 @@ def build_index(
     cancel: threading.Event | None = None,
     encoder: Encoder | None = None,
     ann_min_passages: int = ANN_MIN_PASSAGES,
+    skip_unreadable: bool = False,
 ) -> BuildReport:
     """Replace the index at `index_dir` with one built from `sources` (text, paths or Documents).
 
@@ -162,23 +183,32 @@ def build_index(
     Setting `cancel` stops the embedding with BuildCancelledError; the index stays as it was.
     `encoder` embeds the sentences (default: this process; `index.ray_embed.RayEncoder`: a Ray cluster).
     From `ann_min_passages` passages on, the index is built as a large collection's (see index_documents).
+    A file that cannot be read stops the build with DocumentError, unless `skip_unreadable` leaves it
+    out (the report says why).
     """
-    docs, skipped = _documents(sources)
+    gathered = _documents(sources, skip_unreadable)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
         current = _current(index_dir)
-        if current is not None and _same(current, docs):
-            return BuildReport(index_dir, False, current, tuple(skipped))
-        index = index_documents(docs, encoder, progress=progress, cancel=cancel, ann_min_passages=ann_min_passages)
+        if current is not None and _same(current, gathered.docs):
+            return BuildReport(index_dir, False, current, gathered.skipped, gathered.unreadable)
+        index = index_documents(gathered.docs, encoder, progress=progress, cancel=cancel, ann_min_passages=ann_min_passages)
         save_index(index, index_dir)
-        return BuildReport(index_dir, True, index.manifest, tuple(skipped))
+        return BuildReport(index_dir, True, index.manifest, gathered.skipped, gathered.unreadable)
 
 
 def add_documents(
-    sources: Iterable[Source] | Source, index_dir: str | Path | None = None, *, progress: bool = False, encoder: Encoder | None = None
+    sources: Iterable[Source] | Source,
+    index_dir: str | Path | None = None,
+    *,
+    progress: bool = False,
+    encoder: Encoder | None = None,
+    skip_unreadable: bool = False,
 ) -> BuildReport:
-    """Add documents to the index (a document with the same name is replaced); old vectors are reused."""
-    new, skipped = _documents(sources)
+    """Add documents to the index (a document with the same name is replaced); old vectors are reused.
+    `skip_unreadable` as in build_index."""
+    gathered = _documents(sources, skip_unreadable)
+    new = gathered.docs
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
         if _current(index_dir) is None:
@@ -189,10 +219,10 @@ def add_documents(
         names = {d.doc_id for d in new}
         docs = [d for d in existing if d.doc_id not in names] + new
         if old is not None and _same(old.manifest, docs):
-            return BuildReport(index_dir, False, old.manifest, tuple(skipped))
+            return BuildReport(index_dir, False, old.manifest, gathered.skipped, gathered.unreadable)
         index = index_documents(docs, encoder, progress=progress, reuse=old)
         save_index(index, index_dir)
-        return BuildReport(index_dir, True, index.manifest, tuple(skipped))
+        return BuildReport(index_dir, True, index.manifest, gathered.skipped, gathered.unreadable)
 
 
 def _same(manifest: Manifest, docs: list[Document]) -> bool:

@@ -63,6 +63,12 @@ def test_a_folder_is_built_from_the_documents_under_it(tmp_path):
     bad = docqa("index", "build", str(docs), "--index", str(tmp_path / "ix"), "-q")
     assert bad.returncode == 2 and "lights/README.md: is not UTF-8 text" in bad.stderr
     assert "Alan Stevenson" in docqa("ask", "Who built the Skerry Light?", "--index", str(tmp_path / "ix")).stdout
+    skipping = docqa("index", "build", str(docs), "--index", str(tmp_path / "ix"), "-q", "--skip-unreadable")
+    assert skipping.returncode == 0 and "built; 1 document(s)" in skipping.stdout
+    assert f"left out, cannot be read: {docs / 'lights' / 'README.md'}: is not UTF-8 text" in skipping.stderr
+    (docs / "harbour" / "README.md").write_bytes(b"")
+    none_left = docqa("index", "build", str(docs), "--index", str(tmp_path / "ix"), "-q", "--skip-unreadable")
+    assert none_left.returncode == 2 and "no documents could be read" in none_left.stderr
     (tmp_path / "empty").mkdir()
     nothing = docqa("index", "build", str(tmp_path / "empty"), "--index", str(tmp_path / "ix2"), "-q")
     assert nothing.returncode == 2 and "no documents docqa reads in this folder" in nothing.stderr

@@ -55,6 +55,8 @@ def _print_report(report) -> None:
     if report.skipped:
         shown = ", ".join(str(p) for p in report.skipped[:5]) + (f" and {len(report.skipped) - 5} more" if len(report.skipped) > 5 else "")
         typer.echo(f"left out {len(report.skipped)} file(s) of other types in the folders: {shown}")
+    for why in report.unreadable:
+        typer.secho(f"left out, cannot be read: {why}", err=True, fg=typer.colors.YELLOW)
 
 
 def _target(index: Path | None, default: bool) -> Path:
@@ -73,6 +75,10 @@ def _target(index: Path | None, default: bool) -> Path:
 
 FilesArg = Annotated[list[Path], typer.Argument(help="documents (.txt, .md, .pdf, .docx, .html), or folders of them at any depth")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+SkipOpt = Annotated[
+    bool,
+    typer.Option("--skip-unreadable", help="leave out files that cannot be read (damaged, encrypted, scanned, not UTF-8) and list them"),
+]
 
 
 RayOpt = Annotated[bool, typer.Option("--ray", help="embed on a local Ray on this machine (pip install 'docqa[ray]')")]
@@ -100,20 +106,24 @@ def index_build(
     ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
     ray_workers: RayWorkersOpt = None,
+    skip_unreadable: SkipOpt = False,
 ) -> None:
     """Replace an index's documents with FILES (a no-op if they are unchanged)."""
     from index.build import build_index
 
     encoder = _encoder(ray, ray_address, ray_workers)
-    _print_report(_guard(build_index, list(files), _target(index, default), progress=not quiet, encoder=encoder))
+    target = _target(index, default)
+    _print_report(_guard(build_index, list(files), target, progress=not quiet, encoder=encoder, skip_unreadable=skip_unreadable))
 
 
 @index_app.command("add")
-def index_add(files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False) -> None:
+def index_add(
+    files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False, skip_unreadable: SkipOpt = False
+) -> None:
     """Add FILES to an index (a file with the same name replaces the old one)."""
     from index.build import add_documents
 
-    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet))
+    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet, skip_unreadable=skip_unreadable))
 
 
 @index_app.command("reset")
