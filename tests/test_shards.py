@@ -99,6 +99,9 @@ def test_a_front_server_answers_across_shard_servers(front_url, server_url, stor
     assert health["status"] == "degraded" and [s["status"] for s in health["shards"]] == ["ok", "ok", "missing"]
     assert "article.txt" in health["documents"] and health["passages"] == sum(s.get("passages", 0) for s in health["shards"])
 
+    configs = {url: urllib.request.urlopen(url + "config", timeout=60).read().decode() for url in (front_url, server_url)}
+    # the questions to try are about the bundled article: offered over its index, not over the shards
+    assert "Who spoke by phone with whom?" in configs[server_url] and "Who spoke by phone" not in configs[front_url]
     page = Client(front_url, verbose=False)
     chat, _, doc = page.predict("Who is the UN special envoy?", [], api_name="/chat")
     assert "Robert Serry" in str(chat[1]["content"]) and f"Not searched, not answering: {DOWN}" in str(chat[1]["content"])

@@ -16,7 +16,8 @@ go_offline()
 
 import gradio as gr  # noqa: E402
 
-from index.build import ensure_default_index  # noqa: E402
+from index.build import DEFAULT_DOCUMENT, ensure_default_index  # noqa: E402
+from index.documents import Document  # noqa: E402
 from index.errors import DocqaError  # noqa: E402
 from index.formats import SUFFIXES  # noqa: E402
 from index.store import read_manifest  # noqa: E402
@@ -49,6 +50,14 @@ mark.closest { background: none; color: inherit; border-bottom: 2px dashed #9e9e
 
 def _active(session_dir: str | None, default_dir: Path | None) -> Path | None:
     return Path(session_dir) if session_dir else default_dir
+
+
+def _bundled(index_dir: Path | None) -> bool:
+    """Whether an index holds the bundled article alone: the page then offers questions about it."""
+    if index_dir is None:
+        return False
+    docs = read_manifest(index_dir).documents
+    return len(docs) == 1 and docs[0].sha256 == Document("article", DEFAULT_DOCUMENT.read_text(encoding="utf-8")).sha256
 
 
 def _info(index_dir: Path | None, shards: list[str] | None = None) -> str:
@@ -150,6 +159,7 @@ def create_app(index_dir: str | Path | None = None, shards: list[str] | None = N
         told = "Back to the shards." if shards else "Back to the default article."
         return None, _info(default_dir, shards), [], [], _document(default_dir, None, shards), "", None, told
 
+    bundled = _bundled(default_dir)
     with gr.Blocks(title="docqa") as demo:
         session = gr.State(None, time_to_live=SESSION_TTL_S, delete_callback=remove_session_dir)
         qa_history = gr.State([])
@@ -160,10 +170,15 @@ def create_app(index_dir: str | Path | None = None, shards: list[str] | None = N
                 chat = gr.Chatbot(elem_id="chat", height=520, label="Chat")
                 with gr.Row():
                     question = gr.Textbox(
-                        placeholder="Who refused to meet whom?", show_label=False, elem_id="question", scale=5, max_length=1000
+                        placeholder=EXAMPLES[0] if bundled else "Ask about the documents",
+                        show_label=False,
+                        elem_id="question",
+                        scale=5,
+                        max_length=1000,
                     )
                     send = gr.Button("Send", variant="primary", elem_id="send", scale=1)
-                gr.Examples(EXAMPLES, inputs=question, label="Try")
+                if bundled:  # questions about the bundled article, not about a user's documents
+                    gr.Examples(EXAMPLES, inputs=question, label="Try")
             with gr.Column(scale=2), gr.Tabs():
                 with gr.Tab("Document"):
                     doc_view = gr.HTML(_document(default_dir, None, shards))
