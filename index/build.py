@@ -52,9 +52,12 @@ class _Gathered:
     unreadable: tuple[str, ...]
 
 
-def _documents(sources: Iterable[Source], skip_unreadable: bool = False) -> _Gathered:
+def _documents(sources: Iterable[Source], skip_unreadable: bool = False, progress: bool = False) -> _Gathered:
     """The documents of `sources`, a folder giving those of the files under it (index.folders). A file
-    that cannot be read raises DocumentError, or with `skip_unreadable` is left out and said why."""
+    that cannot be read raises DocumentError, or with `skip_unreadable` is left out and said why.
+    `progress` shows a bar over a folder's files."""
+    from tqdm import tqdm
+
     if isinstance(sources, (str, Path, Document)):
         sources = [sources]
     docs: list[Document] = []
@@ -79,7 +82,7 @@ def _documents(sources: Iterable[Source], skip_unreadable: bool = False) -> _Gat
             found = files_in(item)
             if not found.files:
                 raise DocumentError(f"{item}: no documents docqa reads in this folder ({', '.join(SUFFIXES)})")
-            for path, name in found.files:
+            for path, name in tqdm(found.files, desc=f"reading {item}", unit="file", disable=not progress):
                 add(path, name, rename=True)
             skipped.extend(found.skipped)
         else:
@@ -186,7 +189,7 @@ def build_index(
     A file that cannot be read stops the build with DocumentError, unless `skip_unreadable` leaves it
     out (the report says why).
     """
-    gathered = _documents(sources, skip_unreadable)
+    gathered = _documents(sources, skip_unreadable, progress)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
         current = _current(index_dir)
@@ -207,7 +210,7 @@ def add_documents(
 ) -> BuildReport:
     """Add documents to the index (a document with the same name is replaced); old vectors are reused.
     `skip_unreadable` as in build_index."""
-    gathered = _documents(sources, skip_unreadable)
+    gathered = _documents(sources, skip_unreadable, progress)
     new = gathered.docs
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
