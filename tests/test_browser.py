@@ -147,3 +147,27 @@ def test_a_build_can_be_cancelled_and_leaves_everything_as_it_was(page):
     assert after == before
     page.get_by_role("tab", name="Document").click()
     assert _ask(page, "Where will Kerry meet Lavrov tomorrow?").splitlines()[0] == "Rome"
+
+
+def test_a_visit_shows_what_is_loaded_now_not_when_the_server_started(browser, tmp_path):
+    """The index is rebuilt while the server runs (the CLI or a replica did it): the next visit names the new
+    documents above the chat and shows the new document, as the answers already use it."""
+    from index import build_index
+    from ui.app import launch
+    from ui.replicas import free_port
+
+    (tmp_path / "tides.txt").write_text("The tide tables of Valmora are printed every spring by the harbour board.\n", encoding="utf-8")
+    (tmp_path / "ferries.txt").write_text("The ferry to Oslo leaves Valmora at noon from the north quay.\n", encoding="utf-8")
+    build_index([tmp_path / "tides.txt"], tmp_path / "ix")
+    server = launch(port=free_port(), index_dir=tmp_path / "ix", block=False)
+    try:
+        page = browser.new_page()
+        page.goto(server.url)
+        page.wait_for_selector("#doc-info:has-text('tides.txt')", timeout=60_000)
+        build_index([tmp_path / "ferries.txt"], tmp_path / "ix")
+        page.reload()
+        page.wait_for_selector("#doc-info:has-text('ferries.txt')", timeout=60_000)
+        assert "north quay" in page.locator("#doc-view").inner_text()
+        page.close()
+    finally:
+        server.close()

@@ -217,6 +217,12 @@ def create_app(index_dir: str | Path | None = None, shards: list[str] | None = N
         # for programs: the same rebuild, raising its errors (the page shows them in the status line)
         hidden_build = gr.Button(visible=False)
         hidden_build.click(rebuild, [pasted, files, session], rebuild_outputs, api_name="rebuild", **building)
+
+        # what is loaded as of each visit, not as of the start: the index may have been rebuilt, a shard may be down
+        def loaded():
+            return _info(default_dir, shards), _document(default_dir, None, shards)
+
+        demo.load(loaded, None, [info, doc_view], api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
