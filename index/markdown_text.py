@@ -1,11 +1,14 @@
 """The text of a Markdown file (markdown-it-py, CommonMark with tables): what a reader of the rendered
 page sees, without the markup. Paragraphs, headings, list items, table rows (named by their header
 cells, as in Word and web pages) and code blocks become paragraphs separated by blank lines; a line
-wrapped inside a paragraph is a space; links keep their words, images their alt text.
+wrapped inside a paragraph is a space; links keep their words, images their alt text. A static
+site's front matter (YAML between "---" lines, or TOML between "+++", before anything else) is the
+page's settings, not its text, and is left out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from index.documents import decode_text
@@ -14,13 +17,14 @@ from index.tables import table_rows
 # inline tokens whose content is what the reader of the page sees
 _SHOWN = {"text", "code_inline"}
 _BREAKS = {"softbreak", "hardbreak"}
+_FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n.*?\r?\n\1[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 def markdown_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     """(text, ()) of a Markdown file; DocumentError (from decode_text) for bytes that are not UTF-8 text."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").enable("table").parse(decode_text(data, name))
+    tokens = MarkdownIt("commonmark").enable("table").parse(_FRONT_MATTER.sub("", decode_text(data, name), count=1))
     return "\n\n".join(_blocks(tokens)), ()
 
 

@@ -213,6 +213,11 @@ def test_a_hand_wrapped_web_page_keeps_its_paragraphs_and_blocks_apart(tmp_path)
 
 
 MUSEUM_MARKDOWN = """\
+---
+title: The Harbour Museum
+tags: [museum, harbour]
+---
+
 # The Harbour Museum of Valmora
 
 <!-- last checked by the town council -->
@@ -238,8 +243,8 @@ valmora-tides --harbour north
 
 
 def test_a_markdown_file_reads_as_its_rendered_text(tmp_path):
-    """Markup is not text: no #, **, links' addresses, pipes or fences in what is indexed; a wrapped line
-    is a space; list items, table rows and code blocks are blocks of their own."""
+    """Markup is not text: no front matter, #, **, links' addresses, pipes or fences in what is indexed;
+    a wrapped line is a space; list items, table rows and code blocks are blocks of their own."""
     doc = document_from_bytes(MUSEUM_MARKDOWN.encode(), "museum.md")
     assert doc.text.split("\n\n") == [
         "The Harbour Museum of Valmora",
