@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -52,12 +53,26 @@ class _Gathered:
     unreadable: tuple[str, ...]
 
 
-def _documents(sources: Iterable[Source], skip_unreadable: bool = False, progress: bool = False) -> _Gathered:
-    """The documents of `sources`, a folder giving those of the files under it (index.folders). A file
-    that cannot be read raises DocumentError, or with `skip_unreadable` is left out and said why.
-    `progress` shows a bar over a folder's files."""
+def in_part(name: str, part: tuple[int, int] | None) -> bool:
+    """Whether the document named `name` falls in part K of N (dealt out by a hash of its name, so
+    machines that each build one part of the same collection agree without talking); any, for None."""
+    if part is None:
+        return True
+    k, n = part
+    return int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % n == k - 1
+
+
+def _documents(
+    sources: Iterable[Source], skip_unreadable: bool = False, progress: bool = False, part: tuple[int, int] | None = None
+) -> _Gathered:
+    """The documents of `sources`, a folder giving those of the files under it (index.folders); with
+    `part` (K, N), only those that fall in part K of N (in_part). A file that cannot be read raises
+    DocumentError, or with `skip_unreadable` is left out and said why. `progress` shows a bar over a
+    folder's files."""
     from tqdm import tqdm
 
+    if part is not None and not (isinstance(part, tuple) and len(part) == 2 and 1 <= part[0] <= part[1]):
+        raise ValueError(f"part must be (K, N) with 1 <= K <= N, not {part!r}")
     if isinstance(sources, (str, Path, Document)):
         sources = [sources]
     docs: list[Document] = []
@@ -82,13 +97,16 @@ def _documents(sources: Iterable[Source], skip_unreadable: bool = False, progres
             found = files_in(item)
             if not found.files:
                 raise DocumentError(f"{item}: no documents docqa reads in this folder ({', '.join(SUFFIXES)})")
-            for path, name in tqdm(found.files, desc=f"reading {item}", unit="file", disable=not progress):
+            mine = [(path, name) for path, name in found.files if in_part(name, part)]
+            for path, name in tqdm(mine, desc=f"reading {item}", unit="file", disable=not progress):
                 add(path, name, rename=True)
             skipped.extend(found.skipped)
-        else:
+        elif in_part(item.doc_id if isinstance(item, Document) else item.name if isinstance(item, Path) else f"text-{i + 1}", part):
             add(item, f"text-{i + 1}")
     if not docs:
-        raise DocumentError("no documents could be read: " + "; ".join(unreadable) if unreadable else "no documents given")
+        if unreadable:
+            raise DocumentError("no documents could be read: " + "; ".join(unreadable))
+        raise DocumentError(f"no documents fall in part {part[0]} of {part[1]}" if part else "no documents given")
     return _Gathered(docs, tuple(skipped), tuple(unreadable))
 
 
@@ -179,6 +197,7 @@ def build_index(
     encoder: Encoder | None = None,
     ann_min_passages: int = ANN_MIN_PASSAGES,
     skip_unreadable: bool = False,
+    part: tuple[int, int] | None = None,
 ) -> BuildReport:
     """Replace the index at `index_dir` with one built from `sources` (text, paths or Documents).
 
@@ -187,9 +206,10 @@ def build_index(
     `encoder` embeds the sentences (default: this process; `index.ray_embed.RayEncoder`: a Ray cluster).
     From `ann_min_passages` passages on, the index is built as a large collection's (see index_documents).
     A file that cannot be read stops the build with DocumentError, unless `skip_unreadable` leaves it
-    out (the report says why).
+    out (the report says why). `part=(K, N)` builds only the documents of part K of N (in_part): one
+    shard of a collection split among N machines.
     """
-    gathered = _documents(sources, skip_unreadable, progress)
+    gathered = _documents(sources, skip_unreadable, progress, part)
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):
         current = _current(index_dir)

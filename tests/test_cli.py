@@ -74,6 +74,27 @@ def test_a_folder_is_built_from_the_documents_under_it(tmp_path):
     assert nothing.returncode == 2 and "no documents docqa reads in this folder" in nothing.stderr
 
 
+def test_parts_of_a_folder_split_it_among_machines(tmp_path):
+    """Each of N machines builds its part of one collection (`--part K/N`) without talking to the others:
+    the parts share no document and together hold them all, and a front over them answers from any."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for k in range(8):
+        (docs / f"pier-{k}.txt").write_text(f"Pier {k} of Valmora was rebuilt in {1900 + k} by crew number {k}.\n", encoding="utf-8")
+    names = []
+    for k in (1, 2):
+        out = docqa("index", "build", str(docs), "--part", f"{k}/2", "--index", str(tmp_path / f"shard-{k}"), "-q")
+        assert out.returncode == 0, out.stderr
+        info = json.loads(docqa("index", "info", "--index", str(tmp_path / f"shard-{k}"), "--json").stdout)
+        names.append({d["doc_id"] for d in info["documents"]})
+    assert names[0] and names[1] and not names[0] & names[1] and names[0] | names[1] == {f"pier-{k}.txt" for k in range(8)}
+    shards = ["--shard", str(tmp_path / "shard-1"), "--shard", str(tmp_path / "shard-2")]
+    for k in (0, 7):
+        assert str(1900 + k) in docqa("ask", f"When was Pier {k} of Valmora rebuilt?", *shards).stdout
+    bad = docqa("index", "build", str(docs), "--part", "3/2", "--index", str(tmp_path / "shard-3"))
+    assert bad.returncode == 2 and "--part takes K/N" in bad.stderr
+
+
 def test_upgrade_rebuilds_an_index_of_an_older_format_from_its_documents(tmp_path):
     from index import build_index
     from index.store import live_generation

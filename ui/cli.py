@@ -75,6 +75,10 @@ def _target(index: Path | None, default: bool) -> Path:
 
 FilesArg = Annotated[list[Path], typer.Argument(help="documents (.txt, .md, .pdf, .docx, .html), or folders of them at any depth")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+PartOpt = Annotated[
+    str | None,
+    typer.Option("--part", metavar="K/N", help="build only part K of N of the documents: one shard of a collection split among N machines"),
+]
 SkipOpt = Annotated[
     bool,
     typer.Option("--skip-unreadable", help="leave out files that cannot be read (damaged, encrypted, scanned, not UTF-8) and list them"),
@@ -107,13 +111,25 @@ def index_build(
     ray_address: RayAddressOpt = None,
     ray_workers: RayWorkersOpt = None,
     skip_unreadable: SkipOpt = False,
+    part: PartOpt = None,
 ) -> None:
     """Replace an index's documents with FILES (a no-op if they are unchanged)."""
     from index.build import build_index
 
     encoder = _encoder(ray, ray_address, ray_workers)
     target = _target(index, default)
-    _print_report(_guard(build_index, list(files), target, progress=not quiet, encoder=encoder, skip_unreadable=skip_unreadable))
+    options = {"progress": not quiet, "encoder": encoder, "skip_unreadable": skip_unreadable, "part": _part(part)}
+    _print_report(_guard(build_index, list(files), target, **options))
+
+
+def _part(text: str | None) -> tuple[int, int] | None:
+    """--part K/N as (K, N); a one-line error for anything else."""
+    if text is None:
+        return None
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        _fail(f"--part takes K/N with 1 <= K <= N (part 3 of 10: --part 3/10), not {text!r}")
+    return int(k), int(n)
 
 
 @index_app.command("add")
