@@ -4,8 +4,8 @@ by pypdf, and by docqa's reader (PDFium plus the clean-up of index.pdf_text). Pr
 and, against the source text: the share of its words recovered, the words broken or run together
 (tokens the source does not have, header and page numbers aside), and the paragraphs recovered whole.
 Then the same for a pocket manual laid out as books are (contents with dot leaders, a running header
-naming the chapter and the page, bulleted lists with a hanging indent), and the article as .docx and
-.html.
+naming the chapter and the page, bulleted lists with a hanging indent), the article in two justified
+columns, and the article as .docx and .html.
 
 Usage: python -m bench.formats_bench
 """
@@ -27,6 +27,7 @@ from bench.sample_documents import (
     write_html,
     write_manual_pdf,
     write_pdf,
+    write_two_column_pdf,
 )
 from bench.timing import machine
 from index.build import DEFAULT_DOCUMENT
@@ -111,6 +112,10 @@ def main() -> None:
             f"manual.pdf ({pages} pages: contents, chapter headers, bulleted lists): paragraphs and list items whole "
             f"{_paragraphs_recovered(source, text)}, tokens not in the source {_quality(source, text)[1]}"
         )
+
+        pages = write_two_column_pdf(article, folder / "columns.pdf")
+        text = read_document(folder / "columns.pdf").text
+        print(f"the article in two justified columns ({pages} page(s)): paragraphs whole {_paragraphs_recovered(article, text)}")
 
         title = "Russia and the West at odds over Ukraine"
         write_docx(article, folder / "article.docx", title)

@@ -54,6 +54,22 @@ def write_pdf(text: str, path: Path, repeat: int = 1) -> int:
     return pdf.page_no()
 
 
+def write_two_column_pdf(text: str, path: Path) -> int:
+    """Lay `text` (Latin-1) out in two justified columns, as papers and newsletters are, paragraphs
+    one after another with nothing between them; returns the number of pages."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Times", size=10)
+    with pdf.text_columns(ncols=2, gutter=8, text_align="J", l_margin=15, r_margin=15) as columns:
+        for para in paragraphs(text):
+            with columns.paragraph(bottom_margin=0) as column_paragraph:
+                column_paragraph.write(para)
+    pdf.output(str(path))
+    return pdf.page_no()
+
+
 def write_docx(text: str, path: Path, title: str, table: list[list[str]] | None = None) -> None:
     """A Word file: a heading, the paragraphs, and `table` (rows of cells) after them."""
     import docx

@@ -30,13 +30,14 @@ EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be a run
 
 @dataclass(frozen=True)
 class Line:
-    """A line of a page's text, with where it starts: left edge and baseline height (points, y up) and
-    its font height."""
+    """A line of a page's text, with where it starts: left edge and baseline height (points, y up), its
+    font height, and where it ends (the right edge of its last character; 0 when not known)."""
 
     text: str
     x: float = 0.0
     y: float = 0.0
     height: float = 0.0
+    right: float = 0.0
 
 
 def pdf_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
@@ -74,7 +75,8 @@ def _page_lines(page) -> list[Line]:
             if line:
                 first = at + len(raw) - len(raw.lstrip())
                 left, bottom, _, top = textpage.get_charbox(first, loose=True)
-                lines.append(Line(line, left, bottom, top - bottom))
+                right = textpage.get_charbox(at + len(raw.rstrip()) - 1, loose=True)[2]
+                lines.append(Line(line, left, bottom, top - bottom, right))
             at += len(raw)
         return lines
     finally:
@@ -118,16 +120,21 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
 
 
 def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
-    """Rejoin lines into paragraphs, across pages too. A paragraph ends before a line set further
-    below its predecessor than lines usually are, or indented from the usual left edge, after a line
-    much shorter than a full one (a justified or ragged paragraph fills all its lines but the last),
-    and at a page that ends a line or more above where pages usually end, on a sentence's end, before
-    a page that does not open in lower case (the next paragraph did not fit below it). A line that
-    starts with a bullet opens a list item, and indented lines go on it. A line ending in a hyphen
-    before a lower-case word is joined to it without the hyphen; contents' dot leaders go."""
+    """Rejoin lines into paragraphs, across pages too. A paragraph ends:
+    - before a line set further below its predecessor than lines usually are, or indented from the
+      usual left edge, or starting with a bullet (a list item, whose indented lines go on it);
+    - after a line that ends short on a sentence's end, or far short (a heading). In justified text,
+      where a paragraph fills all its lines but the last to its column's edge, that is any line that
+      stops short of the edge, in either of two columns; in ragged text, one much shorter than a full
+      line;
+    - after a contents entry, and at a page that ends a line or more above where pages usually end, on
+      a sentence's end, before a page that does not open in lower case (the next paragraph did not fit).
+    A line ending in a hyphen before a lower-case word is joined to it without the hyphen; contents'
+    dot leaders go."""
     lines = [line for page in pages for line in page]
     full = _quantile([len(line.text) for line in lines], 0.75)
     step = _quantile([a.y - b.y for page in pages for a, b in pairwise(page) if a.y > b.y], 0.5)
+    edges = _column_edges(lines)  # justified text: a line that stops short of its column's edge ends a paragraph
     left = _quantile([line.x for line in lines], 0.5)
     bottom = _quantile([page[-1].y for page in pages if page and page[-1].height], 0.1)  # where full pages end
     paragraphs: list[str] = []
@@ -158,12 +165,24 @@ def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:
                 current = current[:-1] + text
             else:
                 current += " " + text
-            if len(text) < 0.8 * full and (_SENTENCE_END.search(text) or len(text) < 0.6 * full):
-                end_paragraph()
+            edge = next((e for e in edges if e >= line.right - 1.0), 0.0) if line.right else 0.0
+            short = edge - line.right > 0.4 * line.height if edge else len(text) < 0.8 * full
+            if (short and (_SENTENCE_END.search(text) or len(text) < 0.6 * full)) or _LEADER.search(line.text):
+                end_paragraph()  # a contents entry, its leader reaching the page number at the margin, is one too
     if current:
         paragraphs.append(current)
     text = "\n\n".join(paragraphs)
     return text, tuple(min(s, len(text)) for s in starts)
+
+
+def _column_edges(lines: list[Line]) -> list[float]:
+    """The right edges that many lines end on (within a point), left to right: in justified text, the
+    edge of each column. Empty when lines do not share their ends (ragged text, or ends not known)."""
+    counts = Counter(round(line.right) for line in lines if line.right)
+    known = sum(counts.values())
+    edges = [e for e in sorted(counts) if counts[e] + counts[e - 1] + counts[e + 1] >= max(3, 0.05 * known)]
+    flush = sum(1 for line in lines if line.right and any(abs(line.right - e) <= 1.0 for e in edges))
+    return edges if known and flush >= 0.5 * known else []
 
 
 def _ends_short(before: list[Line], page: list[Line], bottom: float, step: float) -> bool:

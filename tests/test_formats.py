@@ -21,6 +21,7 @@ from bench.sample_documents import (
     write_html,
     write_manual_pdf,
     write_pdf,
+    write_two_column_pdf,
 )
 from index import build_index
 from index.build import DEFAULT_DOCUMENT
@@ -295,6 +296,15 @@ def test_a_book_laid_out_pdf_keeps_its_list_items_whole_and_loses_its_chapter_he
     compressed = answer("What are older readings compressed into?", index=tmp_path / "ix")
     assert compressed.text == "hourly averages" and compressed.evidence[0].page == 3
     assert "every ten minutes" in answer("How often must the gauge be sampled?", index=tmp_path / "ix").text
+
+
+def test_a_two_column_pdf_reads_paragraph_by_paragraph(tmp_path):
+    """Justified columns with nothing between paragraphs: a paragraph's last line stops short of its
+    column's edge, by as little as a word, in either column (read by the share of a full line before,
+    paragraphs whose last line was nearly full ran into the next: 15 of 29 whole)."""
+    article = pdf_safe(DEFAULT_DOCUMENT.read_text(encoding="utf-8"))
+    write_two_column_pdf(article, tmp_path / "columns.pdf")
+    assert read_document(tmp_path / "columns.pdf").text.split("\n\n") == paragraphs(article)
 
 
 def test_running_lines_that_carry_the_page_number_go_and_other_numbered_lines_stay():
