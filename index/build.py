@@ -227,10 +227,11 @@ def add_documents(
     progress: bool = False,
     encoder: Encoder | None = None,
     skip_unreadable: bool = False,
+    part: tuple[int, int] | None = None,
 ) -> BuildReport:
     """Add documents to the index (a document with the same name is replaced); old vectors are reused.
-    `skip_unreadable` as in build_index."""
-    gathered = _documents(sources, skip_unreadable, progress)
+    `skip_unreadable` and `part` as in build_index."""
+    gathered = _documents(sources, skip_unreadable, progress, part)
     new = gathered.docs
     index_dir = Path(index_dir) if index_dir else default_index_dir()
     with _locked(index_dir):

@@ -93,6 +93,11 @@ def test_parts_of_a_folder_split_it_among_machines(tmp_path):
         assert str(1900 + k) in docqa("ask", f"When was Pier {k} of Valmora rebuilt?", *shards).stdout
     bad = docqa("index", "build", str(docs), "--part", "3/2", "--index", str(tmp_path / "shard-3"))
     assert bad.returncode == 2 and "--part takes K/N" in bad.stderr
+    (docs / "pier-8.txt").write_text("Pier 8 of Valmora was rebuilt in 1908 by crew number 8.\n", encoding="utf-8")
+    for k in (1, 2):  # a new document joins the part it hashes to, and only that one
+        assert docqa("index", "add", str(docs), "--part", f"{k}/2", "--index", str(tmp_path / f"shard-{k}"), "-q").returncode == 0
+    holders = [k for k in (1, 2) if "pier-8.txt" in docqa("index", "info", "--index", str(tmp_path / f"shard-{k}")).stdout]
+    assert len(holders) == 1
 
 
 def test_upgrade_rebuilds_an_index_of_an_older_format_from_its_documents(tmp_path):

@@ -134,12 +134,18 @@ def _part(text: str | None) -> tuple[int, int] | None:
 
 @index_app.command("add")
 def index_add(
-    files: FilesArg, index: WriteIndexOpt = None, default: DefaultOpt = False, quiet: QuietOpt = False, skip_unreadable: SkipOpt = False
+    files: FilesArg,
+    index: WriteIndexOpt = None,
+    default: DefaultOpt = False,
+    quiet: QuietOpt = False,
+    skip_unreadable: SkipOpt = False,
+    part: PartOpt = None,
 ) -> None:
     """Add FILES to an index (a file with the same name replaces the old one)."""
     from index.build import add_documents
 
-    _print_report(_guard(add_documents, list(files), _target(index, default), progress=not quiet, skip_unreadable=skip_unreadable))
+    options = {"progress": not quiet, "skip_unreadable": skip_unreadable, "part": _part(part)}
+    _print_report(_guard(add_documents, list(files), _target(index, default), **options))
 
 
 @index_app.command("reset")
