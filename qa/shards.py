@@ -9,6 +9,7 @@ is named in `Answer.missing` and the others still answer.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
@@ -23,7 +24,9 @@ from qa.names import same_entity
 from qa.pipeline import DEFAULT_TOP_K
 from qa.types import Alternative, Answer, answer_from_dict
 
-TIMEOUT_S = 30.0  # how long a shard server may take to answer before it counts as missing
+# How long a shard server may take to answer before it counts as missing (DOCQA_SHARD_TIMEOUT overrides
+# it): one answers in well under a second, and a node that is off would otherwise hold every question.
+TIMEOUT_S = 10.0
 HEALTH_TIMEOUT_S = 5.0  # and to say what it holds
 MAX_ALTERNATIVES = 4  # runners-up kept, as `answer()` keeps
 
@@ -35,6 +38,18 @@ class ShardError(DocqaError):
 def is_server(shard: str | Path) -> bool:
     """Whether a shard is a docqa server's address (http:// or https://) rather than an index folder."""
     return isinstance(shard, str) and shard.startswith(("http://", "https://"))
+
+
+def shard_timeout() -> float:
+    """The seconds a shard server has to answer: DOCQA_SHARD_TIMEOUT, or TIMEOUT_S."""
+    value = os.environ.get("DOCQA_SHARD_TIMEOUT", "").strip()
+    try:
+        seconds = float(value) if value else TIMEOUT_S
+    except ValueError:
+        raise ValueError(f"DOCQA_SHARD_TIMEOUT must be a number of seconds, not {value!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"DOCQA_SHARD_TIMEOUT must be above 0, not {value!r}")
+    return seconds
 
 
 def ask_shard(shard: str | Path, question: str, history: list[tuple[str, str]] | None, top_k: int, timeout: float = TIMEOUT_S) -> Answer:
@@ -88,15 +103,17 @@ def answer_across(
     *,
     history: list[tuple[str, str]] | None = None,
     top_k: int = DEFAULT_TOP_K,
-    timeout: float = TIMEOUT_S,
+    timeout: float | None = None,
 ) -> Answer:
     """Ask every shard at once and keep the best answer (see the module's docstring). Bad input
-    raises ValueError / TypeError as `answer()` does; DocqaError when no shard answered."""
+    raises ValueError / TypeError as `answer()` does; DocqaError when no shard answered. A server has
+    `timeout` seconds to answer (default: shard_timeout())."""
     question = check_question(question)
     if not isinstance(top_k, int) or top_k < 1:
         raise ValueError("top_k must be a positive integer")
     if isinstance(shards, (str, Path)) or not shards:
         raise ValueError("shards must be a list of index folders or docqa server addresses, at least one")
+    timeout = shard_timeout() if timeout is None else timeout
     with ThreadPoolExecutor(max_workers=len(shards), thread_name_prefix="docqa-shard") as pool:
         futures = [pool.submit(ask_shard, shard, question, history, top_k, timeout) for shard in shards]
         answers, missing = [], []

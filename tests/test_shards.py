@@ -76,6 +76,25 @@ def test_a_shard_that_does_not_answer_is_named_and_the_others_answer(article_ind
         answer_across("Who is the UN special envoy?", [tmp_path / "gone", down])
 
 
+def test_a_shard_too_slow_to_answer_is_missing(article_index, monkeypatch):
+    """A server that takes the connection and never replies (a node that hangs) holds a question no
+    longer than the shard timeout."""
+    import socket
+    import time
+
+    with socket.socket() as hanging:
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen()
+        monkeypatch.setenv("DOCQA_SHARD_TIMEOUT", "1.5")
+        started = time.perf_counter()
+        result = answer_across("Who is the UN special envoy?", [article_index, f"http://127.0.0.1:{hanging.getsockname()[1]}"])
+        assert time.perf_counter() - started < 10
+    assert result.text == "Robert Serry" and "timed out" in result.missing[0]
+    monkeypatch.setenv("DOCQA_SHARD_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match="DOCQA_SHARD_TIMEOUT"):
+        answer_across("Who?", [article_index])
+
+
 def test_bad_input_across_shards_is_refused_before_any_shard_is_asked(article_index):
     with pytest.raises(ValueError, match="empty"):
         answer_across("  ", [article_index])
