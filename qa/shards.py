@@ -75,6 +75,7 @@ def ask_shard(shard: str | Path, question: str, history: list[tuple[str, str]] |
 
 
 def _detail(err: urllib.error.HTTPError) -> str:
+    """Why a docqa server refused: the "detail" of its JSON error, or the HTTP reason."""
     try:
         return json.loads(err.read())["detail"]
     except (ValueError, KeyError, TypeError, OSError):
