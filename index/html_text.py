@@ -1,6 +1,6 @@
 """The main text of a saved web page (trafilatura): the article without navigation, scripts, styles,
-cookie banners, footer or headings' permalink marks; one block (paragraph, heading, list item, table row, code block) per
-paragraph, blocks separated by blank lines.
+cookie banners, footer or headings' permalink marks; one block (paragraph, heading, list item, table
+row, code block) per paragraph, blocks separated by blank lines; a table cell that spans rows in each.
 
 trafilatura's XML keeps the page's blocks apart, where its plain text puts a line break both between
 blocks and wherever the HTML source wrapped a line inside one: read as text, a hand-wrapped <p> would
@@ -10,6 +10,7 @@ fall apart into fragments of sentences.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from copy import deepcopy
 
 from index.errors import DocumentError
 from index.tables import table_rows
@@ -29,14 +30,56 @@ def html_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     import trafilatura
     from lxml import etree
 
-    xml = trafilatura.extract(
-        data, output_format="xml", include_comments=False, include_tables=True, include_links=False, prune_xpath=_PERMALINKS
-    )
+    page = trafilatura.load_html(data)
+    if page is not None:
+        _spread_row_spans(page)
+    options = {"include_comments": False, "include_tables": True, "include_links": False, "prune_xpath": _PERMALINKS}
+    xml = trafilatura.extract(page, output_format="xml", **options) if page is not None else None
     blocks = list(_blocks(etree.fromstring(xml))) if xml else []
     text = "\n\n".join(blocks)
     if sum(any(ch.isalnum() for ch in word) for word in text.split()) < MIN_WORDS:
         raise DocumentError(f"{name}: no readable text in the page")
     return text, ()
+
+
+def _spread_row_spans(page) -> None:
+    """Copy each table cell that spans rows (rowspan) into the rows below it, at its column, so every
+    row reads whole ("Country: Norway; City: Bergen"): trafilatura leaves those places empty."""
+    for table in page.iter("table"):
+        above: dict[int, tuple] = {}  # column -> (cell spanning down to it, rows it still spans)
+        for row in table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"):
+            _spread_into(row, above)
+
+
+def _spread_into(row, above: dict[int, tuple]) -> None:
+    """Lay a row's cells out by column, with copies of the cells above that span into it."""
+    queue = [c for c in row if c.tag in ("td", "th")]
+    for cell in queue:
+        row.remove(cell)
+    column = 0
+    while queue or any(c >= column for c in above):
+        if column in above:
+            cell, left = above.pop(column)
+            copy = deepcopy(cell)
+            if left > 1:
+                above[column] = (cell, left - 1)
+        elif queue:
+            cell = copy = queue.pop(0)
+            if _span(cell, "rowspan") > 1:
+                above[column] = (cell, _span(cell, "rowspan") - 1)
+            cell.attrib.pop("rowspan", None)  # spread here: trafilatura would leave the places empty again
+        else:
+            column = min(c for c in above if c >= column)
+            continue
+        copy.tail = None
+        row.append(copy)
+        column += _span(cell, "colspan")
+
+
+def _span(cell, attribute: str) -> int:
+    """A cell's rowspan or colspan: 1 unless the page says a sensible number."""
+    value = cell.get(attribute, "1").strip()
+    return min(int(value), 1000) if value.isdigit() and int(value) > 0 else 1
 
 
 def _blocks(element) -> Iterator[str]:

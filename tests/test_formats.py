@@ -213,6 +213,30 @@ def test_a_hand_wrapped_web_page_keeps_its_paragraphs_and_blocks_apart(tmp_path)
     assert found.evidence[0].sentence == doc.text.split("\n\n")[-1]
 
 
+FERRY_PAGE = b"""<html><body><main><article><h1>Ferries of Valmora</h1>
+<p>The harbour board runs ferries from the north quay to four cities all year round, with extra sailings in summer.</p>
+<table><thead><tr><th>Country</th><th>City</th><th>Departs</th></tr></thead><tbody>
+<tr><td rowspan="3">Norway</td><td>Oslo</td><td rowspan="2">12:00</td></tr>
+<tr><td>Bergen</td></tr>
+<tr><td>Tromso</td><td>18:00</td></tr>
+<tr><td>Denmark</td><td>Aarhus</td><td>09:15</td></tr></tbody></table></article></main></body></html>"""
+
+
+def test_a_web_table_cell_that_spans_rows_is_read_in_each(tmp_path):
+    """A cell spanning rows (rowspan) belongs to every row it spans: trafilatura left its places empty,
+    so "Bergen" was read without its country and its time."""
+    doc = document_from_bytes(FERRY_PAGE, "ferries.html")
+    assert doc.text.split("\n\n")[2:] == [
+        "Country: Norway; City: Oslo; Departs: 12:00.",
+        "Country: Norway; City: Bergen; Departs: 12:00.",
+        "Country: Norway; City: Tromso; Departs: 18:00.",
+        "Country: Denmark; City: Aarhus; Departs: 09:15.",
+    ]
+    (tmp_path / "ferries.html").write_bytes(FERRY_PAGE)
+    build_index([tmp_path / "ferries.html"], tmp_path / "ix")
+    assert answer("When does the ferry to Bergen depart?", index=tmp_path / "ix").text == "12:00"
+
+
 MUSEUM_MARKDOWN = """\
 ---
 title: The Harbour Museum
