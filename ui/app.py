@@ -279,5 +279,8 @@ def launch(
     server = Server(create_server(index_dir, shards), host, port).start()
     if block:
         print(f"docqa is running on {server.url} (the page) and {server.url}api/v1/docs (the API); Ctrl-C stops it")
+        for health in map(shard_health, shards or []):
+            state = f"{health['passages']} passages" if health["status"] == "ok" else f"not answering: {health['detail']}"
+            print(f"  shard {health['shard']}: {state}")
         server.wait()
     return server
