@@ -125,6 +125,12 @@ def test_a_front_server_answers_across_shard_servers(front_url, server_url, stor
     chat, _, doc = page.predict("Who is the UN special envoy?", [], api_name="/chat")
     assert "Robert Serry" in str(chat[1]["content"]) and f"Not searched, not answering: {DOWN}" in str(chat[1]["content"])
     assert '<mark class="answer">Robert Serry</mark>' in doc and server_url in doc  # the sentence, under its shard
+    # a visitor's own text answers from its own index, and Back returns to the shards
+    built = page.predict("The lighthouse on the north quay was lit in 1858.", None, api_name="/rebuild")
+    assert "Built: 1 document" in built[-1]
+    assert page.predict("When was the lighthouse lit?", api_name="/ask")["text"] == "1858"
+    assert page.predict(api_name="/reset")[-1] == "Back to the shards."
+    assert page.predict("Who is the UN special envoy?", api_name="/ask")["shard"] == server_url
 
 
 def test_the_cli_asks_across_shards_and_warns_of_one_that_is_down(server_url, story_index):
