@@ -10,15 +10,12 @@ text (tracked deletions and moves) stays out, as Word shows the document with it
 
 from __future__ import annotations
 
-import io
-import zipfile
-import zlib
 from collections.abc import Iterator
 
 from index.errors import DocumentError
 from index.tables import table_rows
+from index.zipped import office_parts
 
-MAX_UNZIPPED_BYTES = 200 * 2**20
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 _NOTES = ("word/footnotes.xml", "word/endnotes.xml")
@@ -30,28 +27,12 @@ _WRAPPERS = {_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "ins", _W + "
 
 def docx_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     """(text, ()) of a .docx: blocks separated by blank lines; DocumentError for a damaged file."""
-    from lxml import etree
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-            names = {m.filename for m in members}
-            if "word/document.xml" not in names:
-                raise DocumentError(f"{name}: not a Word document (no word/document.xml inside)")
-            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
-                unzipped = sum(m.file_size for m in members)
-                raise DocumentError(f"{name}: expands to {unzipped:,} bytes, over the {MAX_UNZIPPED_BYTES:,}-byte limit")
-            parts = [archive.read(part) for part in ("word/document.xml", *_NOTES) if part in names]
-        roots = [etree.fromstring(part, etree.XMLParser(resolve_entities=False, no_network=True)) for part in parts]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, OSError, EOFError):
-        raise DocumentError(f"{name}: not a Word (.docx) file, or a damaged one") from None
-    except etree.XMLSyntaxError as err:
-        raise DocumentError(f"{name}: a damaged Word document ({err})") from None
-    body = roots[0].find(_W + "body")
+    parts = office_parts(data, name, "Word", "word/document.xml", lambda part: part in ("word/document.xml", *_NOTES))
+    body = parts["word/document.xml"].find(_W + "body")
     if body is None:
         raise DocumentError(f"{name}: a damaged Word document (no body)")
     blocks = list(_blocks(body))
-    for notes in roots[1:]:
+    for notes in (parts[part] for part in _NOTES if part in parts):
         blocks.extend(" ".join(_blocks(note)) for note in notes if note.get(_W + "type") is None)  # a type: the separator lines
     return "\n\n".join(b for b in blocks if b), ()
 

@@ -1,6 +1,7 @@
-"""The document formats docqa reads, in one table (FORMATS): plain text, Markdown, PDF, Word and web
-pages, each turned into the text that is indexed, with where its pages start for a PDF. A file's
-content must match its extension, and the text taken from it meets the same limits as plain text."""
+"""The document formats docqa reads, in one table (FORMATS): plain text, Markdown, PDF, Word,
+PowerPoint and web pages, each turned into the text that is indexed, with where its pages (a PDF's
+pages, a deck's slides) start. A file's content must match its extension, and the text taken from it
+meets the same limits as plain text."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from index.errors import DocumentError
 from index.html_text import html_text
 from index.markdown_text import markdown_text
 from index.pdf_text import pdf_text
+from index.pptx_text import pptx_text
 
 MAX_FILE_BYTES = 50 * 2**20  # a PDF, Word or HTML file; the text taken from it is held to MAX_DOCUMENT_BYTES
 _HTML = re.compile(rb"<(?:!doctype\s+html|html|head|body|article|main|div|p)[\s>]", re.IGNORECASE)
@@ -46,6 +48,18 @@ def _is_html(data: bytes) -> bool:
     return bool(_HTML.search(data[:65536]))
 
 
+def _zip_kind(data: bytes) -> str | None:
+    """What a zip file holds, by its main part: a Word or a PowerPoint file (None for another zip)."""
+    import io
+    import zipfile
+
+    try:
+        names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None
+    return "Word" if "word/document.xml" in names else "PowerPoint" if "ppt/presentation.xml" in names else None
+
+
 def _is_text(data: bytes) -> bool:
     """Not a PDF or a zip (Word) file; decode_text judges the rest."""
     return not _is_pdf(data) and not _is_zip(data)
@@ -56,6 +70,7 @@ FORMATS = (
     Format("Markdown", (".md", ".markdown"), _is_text, markdown_text),
     Format("PDF", (".pdf",), _is_pdf, pdf_text),
     Format("Word", (".docx",), _is_zip, docx_text),
+    Format("PowerPoint", (".pptx",), _is_zip, pptx_text),
     Format("web page", (".html", ".htm"), _is_html, html_text),
 )
 SUFFIXES = tuple(s for f in FORMATS for s in f.suffixes)
@@ -80,7 +95,8 @@ def document_from_bytes(data: bytes, name: str) -> Document:
     if not data:
         raise DocumentError(f"{name}: the file is empty")
     if not fmt.looks_like(data):
-        actual = next((f.name for f in FORMATS if f.looks_like is not _is_text and f.looks_like(data)), None)
+        sniffed = (f.name for f in FORMATS if f.looks_like not in (_is_text, _is_zip) and f.looks_like(data))
+        actual = _zip_kind(data) if _is_zip(data) else next(sniffed, None)
         raise DocumentError(f"{name}: is not a {fmt.name} file" + (f" but a {actual} file; give it the right extension" if actual else ""))
     text, pages = fmt.read(data, name)
     text = decode_text(text.encode("utf-8"), name)  # the limits of plain text: size, some text at all

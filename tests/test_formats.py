@@ -213,6 +213,53 @@ def test_a_hand_wrapped_web_page_keeps_its_paragraphs_and_blocks_apart(tmp_path)
     assert found.evidence[0].sentence == doc.text.split("\n\n")[-1]
 
 
+def test_a_powerpoint_deck_reads_slide_by_slide_and_answers_name_their_slide(tmp_path):
+    """Titles, bullets at any level, tables row by row and speaker notes, slide by slide in order; a
+    hidden slide is left out, as a slide show skips it; an answer names its slide as a PDF's its page."""
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    title = deck.slides.add_slide(deck.slide_layouts[0])
+    title.shapes.title.text = "The Harbour Museum of Valmora"
+    title.placeholders[1].text = "Annual report to the town council"
+    year = deck.slides.add_slide(deck.slide_layouts[1])
+    year.shapes.title.text = "The year in brief"
+    bullets = year.placeholders[1].text_frame
+    bullets.text = "The museum bought the steam tug Little Wren for 40,000 euros."
+    bullets.add_paragraph().text = "Volunteers restored the tug over three winters."
+    bullets.paragraphs[1].level = 1
+    year.notes_slide.notes_text_frame.text = "Mention that Ines Calder, the founder, opened the new gallery in May."
+    visitors = deck.slides.add_slide(deck.slide_layouts[5])
+    visitors.shapes.title.text = "Visitors"
+    table = visitors.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(1.5)).table
+    for r, cells in enumerate([("Year", "Visitors"), ("2022", "41,000"), ("2023", "56,500")]):
+        for c, text in enumerate(cells):
+            table.cell(r, c).text = text
+    hidden = deck.slides.add_slide(deck.slide_layouts[1])
+    hidden.shapes.title.text = "Draft figures"
+    hidden._element.set("show", "0")
+    deck.save(tmp_path / "report.pptx")
+
+    doc = read_document(tmp_path / "report.pptx")
+    assert doc.text.split("\n\n") == [
+        "The Harbour Museum of Valmora",
+        "Annual report to the town council",
+        "The year in brief",
+        "The museum bought the steam tug Little Wren for 40,000 euros.",
+        "Volunteers restored the tug over three winters.",
+        "Mention that Ines Calder, the founder, opened the new gallery in May.",
+        "Visitors",
+        "Year: 2022; Visitors: 41,000.",
+        "Year: 2023; Visitors: 56,500.",
+    ]
+    assert [doc.text[start:].split("\n\n")[0] for start in doc.pages] == ["The Harbour Museum of Valmora", "The year in brief", "Visitors"]
+    build_index([tmp_path / "report.pptx"], tmp_path / "ix")
+    for question, text, slide in [("How much did the tug cost?", "40,000 euros", 2), ("Who opened the new gallery?", "Ines Calder", 2)]:
+        found = answer(question, index=tmp_path / "ix")
+        assert found.text == text and found.evidence[0].page == slide, (question, found.text)
+
+
 FERRY_PAGE = b"""<html><body><main><article><h1>Ferries of Valmora</h1>
 <p>The harbour board runs ferries from the north quay to four cities all year round, with extra sailings in summer.</p>
 <table><thead><tr><th>Country</th><th>City</th><th>Departs</th></tr></thead><tbody>
@@ -380,6 +427,14 @@ def _pdf(draw) -> bytes:
     return bytes(pdf.output())
 
 
+def _zip(members: dict[str, str]) -> bytes:
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return data.getvalue()
+
+
 def _docx_bomb() -> bytes:
     """A zip that names word/document.xml and holds 300 MB of zeros, a few hundred KB compressed."""
     data = io.BytesIO()
@@ -417,6 +472,9 @@ def test_bad_files_get_one_clear_error():
         "rules.md": (b"---\n\n***\n", "has no text to index"),
         "notes.md": (b"caf\xe9 au lait", "is not UTF-8 text"),
         "slides.md": (good_pdf, "is not a Markdown file but a PDF file"),
+        "deck.pptx": (b"PK\x03\x04 not really a zip", "not a PowerPoint (.pptx) file"),
+        "deck.txt": (_zip({"ppt/presentation.xml": "<p:presentation/>"}), "is not a plain text file but a PowerPoint file"),
+        "photos.txt": (_zip({"cat.jpg": "not text"}), "photos.txt: is not a plain text file"),
         "old.doc": (b"\xd0\xcf\x11\xe0", "docqa reads .txt"),
         "README": (b"text", "files without an extension"),
         "empty.pdf": (b"", "the file is empty"),
@@ -425,7 +483,7 @@ def test_bad_files_get_one_clear_error():
         with pytest.raises(DocumentError, match=re.escape(message)):
             document_from_bytes(data, name)
     assert document_from_bytes(good_pdf, "good.pdf").text.startswith("The Harbour Museum of Valmora opened in 1987")
-    assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".htm"}
+    assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".pdf", ".docx", ".pptx", ".html", ".htm"}
 
 
 def test_a_pdf_page_that_ends_early_on_a_sentence_ends_its_paragraph():

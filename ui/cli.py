@@ -73,7 +73,7 @@ def _target(index: Path | None, default: bool) -> Path:
     return index if index is not None else default_index_dir()
 
 
-FilesArg = Annotated[list[Path], typer.Argument(help="documents (.txt, .md, .pdf, .docx, .html), or folders of them at any depth")]
+FilesArg = Annotated[list[Path], typer.Argument(help="documents (.txt, .md, .pdf, .docx, .pptx, .html), or folders of them at any depth")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
 PartOpt = Annotated[
     str | None,
