@@ -34,6 +34,7 @@ class Format:
     suffixes: tuple[str, ...]
     looks_like: Callable[[bytes], bool]
     read: Callable[[bytes, str], tuple[str, tuple[int, ...]]]
+    page: str = "page"  # what its pages are called: a deck's are slides
 
 
 def _is_pdf(data: bytes) -> bool:
@@ -70,7 +71,7 @@ FORMATS = (
     Format("Markdown", (".md", ".markdown"), _is_text, markdown_text),
     Format("PDF", (".pdf",), _is_pdf, pdf_text),
     Format("Word", (".docx",), _is_zip, docx_text),
-    Format("PowerPoint", (".pptx",), _is_zip, pptx_text),
+    Format("PowerPoint", (".pptx",), _is_zip, pptx_text, page="slide"),
     Format("web page", (".html", ".htm"), _is_html, html_text),
 )
 SUFFIXES = tuple(s for f in FORMATS for s in f.suffixes)
@@ -83,6 +84,12 @@ def format_of(name: str) -> Format:
         if suffix in f.suffixes:
             return f
     raise DocumentError(f"{name}: docqa reads {', '.join(SUFFIXES)} files, not {suffix or 'files without an extension'}")
+
+
+def page_word(doc_id: str) -> str:
+    """What a document's pages are called, by its name: "slide" for a deck, else "page"."""
+    suffix = Path(doc_id).suffix.lower()
+    return next((f.page for f in FORMATS if suffix in f.suffixes), "page")
 
 
 def document_from_bytes(data: bytes, name: str) -> Document:

@@ -30,6 +30,7 @@ from index.formats import SUFFIXES, document_from_bytes, read_document
 from index.tables import table_rows
 from qa import answer
 from tests.conftest import STORY
+from ui.render import sources_html
 
 TITLE = "Russia and the West at odds over Ukraine"
 QUESTIONS = [
@@ -258,6 +259,7 @@ def test_a_powerpoint_deck_reads_slide_by_slide_and_answers_name_their_slide(tmp
     for question, text, slide in [("How much did the tug cost?", "40,000 euros", 2), ("Who opened the new gallery?", "Ines Calder", 2)]:
         found = answer(question, index=tmp_path / "ix")
         assert found.text == text and found.evidence[0].page == slide, (question, found.text)
+        assert f"report.pptx, slide {slide}, passage" in sources_html(found)  # the page's Sources say slide, not page
 
 
 FERRY_PAGE = b"""<html><body><main><article><h1>Ferries of Valmora</h1>

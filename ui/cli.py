@@ -197,7 +197,10 @@ def _answerer(index: Path | None, shards: list[str] | None):
 
 def _where(ev) -> str:
     """The document, its page when it has pages, and the passage of a piece of evidence."""
-    page = f" p. {ev.page}" if ev.page is not None else ""
+    from index.formats import page_word
+
+    word = page_word(ev.doc_id)
+    page = "" if ev.page is None else f" {'p.' if word == 'page' else word} {ev.page}"
     return f"{ev.doc_id}{page} #{ev.passage_id}"
 
 

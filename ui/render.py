@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from html import escape
 
+from index.formats import page_word
 from qa.types import Answer, Evidence
 
 NO_ANSWER = "The document does not say."
@@ -64,7 +65,7 @@ def sources_html(result: Answer) -> str:
     evidence = result.evidence or ([result.closest] if result.closest else [])
     shard = f" on {text_html(result.shard)}" if result.shard else ""
     items = [
-        f"{text_html(ev.doc_id)}{'' if ev.page is None else f', page {ev.page}'}{shard}, passage {ev.passage_id}, "
+        f"{text_html(ev.doc_id)}{'' if ev.page is None else f', {page_word(ev.doc_id)} {ev.page}'}{shard}, passage {ev.passage_id}, "
         f"characters {ev.start}-{ev.end} (sentence at {ev.sentence_start}-{ev.sentence_end})"
         for ev in evidence
     ]
