@@ -102,13 +102,13 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     def edge(lines: list[Line]) -> set[int]:
         return {*range(min(EDGE_LINES, len(lines))), *range(max(0, len(lines) - EDGE_LINES), len(lines))}
 
-    def numbered(page: int) -> set[tuple[str, int, bool]]:
-        return {(key(pages[page][i]), *found) for i in edge(pages[page]) if (found := page_number(pages[page][i], page))}
-
-    counts = Counter(k for lines in pages for k in {key(lines[i]) for i in edge(lines)})
+    framed = list(enumerate(zip(pages, map(edge, pages), strict=True)))  # (page, (its lines, its edge lines' places))
+    # each page's edge lines that end in a number: (words, the number's offset from the page, whether it ends the line)
+    marks = [{(key(lines[i]), *found) for i in e if (found := page_number(lines[i], page))} for page, (lines, e) in framed]
+    counts = Counter(k for _, (lines, e) in framed for k in {key(lines[i]) for i in e})
     running = {k for k, n in counts.items() if len(pages) > 1 and n >= max(2, len(pages) / 2)}
-    by_words = Counter((k, offset) for page in range(len(pages)) for k, offset, _ in numbered(page))
-    at_end = Counter(offset for page in range(len(pages)) for offset in {o for _, o, end in numbered(page) if end})
+    by_words = Counter((k, offset) for m in marks for k, offset, _ in m)
+    at_end = Counter(offset for m in marks for offset in {o for _, o, end in m if end})
 
     def is_running(line: Line, page: int) -> bool:
         if key(line) in running or _PAGE_NUMBER.match(line.text):
@@ -116,7 +116,7 @@ def drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
         found = page_number(line, page)
         return bool(found) and (by_words[key(line), found[0]] >= 2 or (found[1] and at_end[found[0]] >= 3))
 
-    return [[line for i, line in enumerate(lines) if not (i in edge(lines) and is_running(line, page))] for page, lines in enumerate(pages)]
+    return [[line for i, line in enumerate(lines) if not (i in e and is_running(line, page))] for page, (lines, e) in framed]
 
 
 def join_pages(pages: list[list[Line]]) -> tuple[str, tuple[int, ...]]:

@@ -17,13 +17,14 @@ _P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _MAIN = "ppt/presentation.xml"
+_READ = ("ppt/_rels/", "ppt/slides/", "ppt/notesSlides/")  # the parts with text and the links to them; not masters or themes
 _CHROME = {"sldNum", "dt", "ftr", "hdr", "sldImg"}  # placeholders that are no part of a slide's text
 
 
 def pptx_text(data: bytes, name: str) -> tuple[str, tuple[int, ...]]:
     """(text, where each slide starts in it) of a .pptx; DocumentError for a damaged file or a deck
     without text."""
-    parts = office_parts(data, name, "PowerPoint", _MAIN, lambda part: part.endswith((".xml", ".rels")) and part.startswith("ppt/"))
+    parts = office_parts(data, name, "PowerPoint", _MAIN, lambda part: part == _MAIN or part.startswith(_READ))
     slide_ids = parts[_MAIN].find(_P + "sldIdLst")
     slides = [_target(parts, _MAIN, s.get(_R + "id")) for s in (slide_ids if slide_ids is not None else [])]
     text, starts = "", []
