@@ -98,6 +98,14 @@ def shard_health(shard: str | Path, timeout: float = HEALTH_TIMEOUT_S) -> dict:
         return {"shard": str(shard), "status": "missing", "detail": f"unreachable ({getattr(err, 'reason', err)})"}
 
 
+def shards_health(shards: Sequence[str | Path]) -> list[dict]:
+    """shard_health of every shard, asked at once (a hanging one costs its timeout once, not per shard), in order."""
+    if not shards:
+        return []
+    with ThreadPoolExecutor(max_workers=len(shards), thread_name_prefix="docqa-shard") as pool:
+        return list(pool.map(shard_health, shards))
+
+
 def answer_across(
     question: str,
     shards: Sequence[str | Path],
@@ -150,4 +158,4 @@ def _as_alternatives(other: Answer) -> list[Alternative]:
     return [Alternative(other.text, other.score, other.evidence[0]), *other.alternatives]
 
 
-__all__ = ["ShardError", "answer_across", "ask_shard", "is_server", "merge_answers", "shard_health"]
+__all__ = ["ShardError", "answer_across", "ask_shard", "is_server", "merge_answers", "shard_health", "shards_health"]

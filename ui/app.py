@@ -23,7 +23,7 @@ from index.formats import SUFFIXES  # noqa: E402
 from index.store import read_manifest  # noqa: E402
 from qa.api import answer, forget, pipeline_for  # noqa: E402
 from qa.reader import shared_reader  # noqa: E402
-from qa.shards import answer_across, shard_health  # noqa: E402
+from qa.shards import answer_across, shards_health  # noqa: E402
 from qa.types import Answer  # noqa: E402
 from ui.http_api import api_app  # noqa: E402
 from ui.render import answer_html, document_html, question_html, sentence_view_html, sources_html  # noqa: E402
@@ -67,7 +67,7 @@ def _info(index_dir: Path | None, shards: list[str] | None = None) -> str:
             f"{h['shard']} ({len(h['documents'])} document{'s' * (len(h['documents']) != 1)}, {h['passages']} passages)"
             if h["status"] == "ok"
             else f"{h['shard']} (not answering: {h['detail']})"
-            for h in map(shard_health, shards)
+            for h in shards_health(shards)
         ]
         return f"**Loaded:** {len(shards)} shards: {'; '.join(told)}."
     m = read_manifest(index_dir)
@@ -279,7 +279,7 @@ def launch(
     server = Server(create_server(index_dir, shards), host, port).start()
     if block:
         print(f"docqa is running on {server.url} (the page) and {server.url}api/v1/docs (the API); Ctrl-C stops it")
-        for health in map(shard_health, shards or []):
+        for health in shards_health(shards or []):
             state = f"{health['passages']} passages" if health["status"] == "ok" else f"not answering: {health['detail']}"
             print(f"  shard {health['shard']}: {state}")
         server.wait()

@@ -182,10 +182,15 @@ def index_info(index: IndexOpt = None, as_json: Annotated[bool, typer.Option("--
         typer.echo(f"an older docqa split this index into passages; `docqa index upgrade --index {folder}` rebuilds it from its documents")
 
 
-def _answerer(index: Path | None, shards: list[str] | None):
-    """answer(), or answer_across() the shards when --shard was given (not with --index)."""
+def _one_source(index: Path | None, shards: list[str] | None) -> None:
+    """Refuse --index with --shard: an answer comes from one index or from shards."""
     if index is not None and shards:
         _fail("give --index FOLDER or --shard ..., not both")
+
+
+def _answerer(index: Path | None, shards: list[str] | None):
+    """answer(), or answer_across() the shards when --shard was given (not with --index)."""
+    _one_source(index, shards)
     if not shards:
         from qa import answer
 
@@ -292,7 +297,7 @@ def serve(
     --shard, across shards: this server is then the front that asks them all."""
     import socket
 
-    _answerer(index, shard)  # --index and --shard together fail here
+    _one_source(index, shard)
     if shard and replicas > 1:
         _fail("--replicas runs copies of one index's server; a front over --shard runs alone (start replicas of each shard instead)")
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from index.errors import DocqaError
 from index.store import read_manifest
 from qa.api import MAX_QUESTION_CHARS, answer
-from qa.shards import answer_across, shard_health
+from qa.shards import answer_across, shards_health
 
 
 class AnswerRequest(BaseModel):
@@ -57,7 +57,7 @@ def api_app(index_dir: Path | None, shards: list[str] | None = None) -> FastAPI:
         """The documents and passage count; across shards, each shard's (or why it cannot say), and
         the documents and passages of those that answered."""
         if shards:
-            each = [shard_health(s) for s in shards]
+            each = shards_health(shards)
             ok = [h for h in each if h["status"] == "ok"]
             status = "ok" if len(ok) == len(each) else "degraded" if ok else "down"
             documents = [d for h in ok for d in h["documents"]]
